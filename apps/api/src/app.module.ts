@@ -1,0 +1,62 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { ApiKeyGuard, AuthModule } from '@vigil/auth';
+import {
+  AllExceptionsFilter,
+  ApiKeyThrottlerGuard,
+  EnvelopeInterceptor,
+  IdempotencyInterceptor,
+  IdempotencyStore,
+  MetaController,
+  ResilientThrottlerStorage,
+  VigilValidationPipe,
+} from '@vigil/common';
+import { ConfigModule, VigilConfig } from '@vigil/config';
+import { DatabaseModule } from '@vigil/database';
+import { EventsModule } from '@vigil/events';
+import { RedisModule, RedisService } from '@vigil/redis';
+import { BootstrapKeys } from './bootstrap-keys';
+import { LoggingModule } from './logging.module';
+import { ErrorsPageController } from './ops/errors-page.controller';
+import { HttpMetrics } from './ops/http-metrics';
+import { OpsController } from './ops/ops.controller';
+
+/** Composition root of the HTTP + WebSocket server: wiring only, no rules. */
+@Module({})
+export class AppModule {
+  static register(config: VigilConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config),
+        RedisModule,
+        EventsModule,
+        DatabaseModule,
+        ThrottlerModule.forRootAsync({
+          inject: [VigilConfig, RedisService],
+          useFactory: (cfg: VigilConfig, redis: RedisService) => ({
+            throttlers: [{ name: 'default', ttl: cfg.rateLimit.windowS * 1000, limit: cfg.rateLimit.limit }],
+            storage: new ResilientThrottlerStorage(redis, cfg),
+          }),
+        }),
+        AuthModule,
+      ],
+      controllers: [OpsController, ErrorsPageController, MetaController],
+      providers: [
+        IdempotencyStore,
+        BootstrapKeys,
+        HttpMetrics,
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_PIPE, useClass: VigilValidationPipe },
+        // Order matters: the key is checked first so the throttler can count per key.
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
+        // Idempotency wraps the envelope so it keeps and replays the final body.
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+      ],
+    };
+  }
+}

@@ -1,0 +1,64 @@
+import { type INestApplication, VersioningType } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
+import { jsonBodiesOnly, requestContext, versionLifecycle } from '@vigil/common';
+import type { VigilConfig } from '@vigil/config';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { buildOpenApiDocument } from './openapi';
+import { HttpMetrics } from './ops/http-metrics';
+
+/** Paths outside /api: ops routes and the documentation. */
+const UNPREFIXED = ['/', 'health', 'ready', 'metrics', 'docs/errors'];
+
+export async function createApiApp(config: VigilConfig, options: { preview?: boolean } = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+    bodyParser: false,
+    bufferLogs: true,
+    preview: options.preview,
+    abortOnError: false,
+  });
+  configureApp(app, config, options.preview === true);
+  return app;
+}
+
+/** Everything the HTTP pipeline needs, in order: request id first, then security, versions, body. */
+export function configureApp(app: NestExpressApplication, config: VigilConfig, preview = false): void {
+  if (!preview) {
+    app.useLogger(app.get(Logger));
+    app.use(app.get(HttpMetrics).middleware);
+  }
+  app.use(requestContext);
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'validator.swagger.io'] } } }));
+  if (config.cors.origins.length) {
+    app.enableCors({
+      origin: config.cors.origins.includes('*') ? '*' : config.cors.origins,
+      credentials: config.cors.credentials,
+      exposedHeaders: [
+        'X-Request-ID',
+        'X-RateLimit-Limit',
+        'X-RateLimit-Remaining',
+        'X-RateLimit-Reset',
+        'Retry-After',
+        'Location',
+        'Idempotent-Replayed',
+        'Deprecation',
+        'Sunset',
+        'Link',
+      ],
+    });
+  }
+  app.use(versionLifecycle(config.apiVersions));
+  app.use(jsonBodiesOnly);
+  app.useBodyParser('json', { limit: '1mb', type: ['application/json', 'application/*+json'] });
+  app.setGlobalPrefix('api', { exclude: UNPREFIXED });
+  app.enableVersioning({ type: VersioningType.URI, prefix: 'v' });
+  app.set('query parser', 'simple');
+  if (config.http.docsEnabled && !preview) {
+    SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  }
+}
+
+export type { INestApplication };

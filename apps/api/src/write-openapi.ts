@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
+import { loadConfig } from '@vigil/config';
+import { buildOpenApiDocument } from './openapi';
+import { createApiApp } from './setup-app';
+
+/** `npm run openapi`: writes openapi.json from the code, without a database (Nest preview mode). */
+export async function generateOpenApi(): Promise<string> {
+  const config = loadConfig({ DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused', LOG_LEVEL: 'silent' });
+  const app = await createApiApp(config, { preview: true });
+  const json = `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`;
+  await app.close();
+  return json;
+}
+
+if (require.main === module) {
+  generateOpenApi().then(
+    (json) => {
+      writeFileSync(process.argv[2] ?? 'openapi.json', json);
+      process.stdout.write(`wrote ${process.argv[2] ?? 'openapi.json'}\n`);
+    },
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

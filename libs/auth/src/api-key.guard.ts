@@ -1,0 +1,35 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AppError, ErrorCode, IS_PUBLIC, ROLES, type Role, type VigilRequest } from '@vigil/common';
+import { ApiKeysService } from './api-keys.service';
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const DEFAULT_WRITERS: Role[] = ['admin', 'operator'];
+
+/**
+ * Global guard: every route needs a valid X-API-Key unless marked @Public(). Roles come from @Roles();
+ * without it any role may read and operator or admin may write. Admin may do everything.
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeysService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const req = context.switchToHttp().getRequest<VigilRequest>();
+    const presented = req.headers['x-api-key'];
+    if (typeof presented !== 'string' || presented.trim() === '') throw new AppError(ErrorCode.AUTH_MISSING_API_KEY);
+    req.principal = await this.keys.authenticate(presented.trim());
+
+    const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets) ?? (READ_METHODS.has(req.method) ? undefined : DEFAULT_WRITERS);
+    if (allowed && req.principal.role !== 'admin' && !allowed.includes(req.principal.role)) {
+      throw new AppError(ErrorCode.PERM_DENIED, `This action needs one of the roles: ${allowed.join(', ')} (your key is ${req.principal.role})`);
+    }
+    return true;
+  }
+}

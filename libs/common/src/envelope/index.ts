@@ -1,0 +1,3 @@
+export * from './created-location.decorator';
+export * from './envelope.interceptor';
+export * from './page';

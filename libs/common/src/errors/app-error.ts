@@ -1,0 +1,28 @@
+import { catalogueEntry } from './error-catalogue';
+import type { ErrorCode } from './error-codes';
+
+export interface ErrorDetail {
+  field?: string;
+  message: string;
+  value?: unknown;
+}
+
+/** The only error services throw: a catalogued code, a message for the client and optional details. */
+export class AppError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly details?: ErrorDetail[],
+    options?: { cause?: unknown; headers?: Record<string, string> },
+  ) {
+    const entry = catalogueEntry(code);
+    super(message ?? entry.message, { cause: options?.cause });
+    this.name = 'AppError';
+    this.status = entry.status;
+    this.headers = options?.headers;
+  }
+
+  readonly headers?: Record<string, string>;
+}

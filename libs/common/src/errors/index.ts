@@ -1,0 +1,5 @@
+export * from './app-error';
+export * from './error-catalogue';
+export * from './error-codes';
+export * from './to-app-error';
+export * from './all-exceptions.filter';

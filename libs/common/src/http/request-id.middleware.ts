@@ -1,0 +1,24 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Response } from 'express';
+import type { VigilRequest } from './vigil-request';
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+const VERSION_IN_PATH = /^\/api\/v(\d+)(?:\/|$)/;
+
+/**
+ * First middleware of the app (before body parsing, so even a malformed body has an id): takes the
+ * client's X-Request-ID when it is sane, otherwise makes one, and echoes it on the response.
+ */
+export function requestContext(req: VigilRequest, res: Response, next: NextFunction): void {
+  const given = req.headers['x-request-id'];
+  req.id = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+  req.startedAt = process.hrtime.bigint();
+  req.apiVersion = VERSION_IN_PATH.exec(req.path)?.[1];
+  res.setHeader('X-Request-ID', req.id);
+  next();
+}
+
+export function elapsedMs(req: Pick<VigilRequest, 'startedAt'>): number {
+  if (!req.startedAt) return 0;
+  return Math.round(Number(process.hrtime.bigint() - req.startedAt) / 1e6);
+}

@@ -1,0 +1,14 @@
+export * from './decorators';
+export * from './envelope';
+export * from './errors';
+export { jsonBodiesOnly } from './http/json-only.middleware';
+export { elapsedMs, requestContext } from './http/request-id.middleware';
+export { responseMeta, type ResponseMeta } from './http/response-meta';
+export type { Principal, Role, VigilRequest } from './http/vigil-request';
+export * from './idempotency';
+export { MetaController } from './meta/meta.controller';
+export * from './pagination';
+export * from './throttling';
+export * from './validation';
+export { versionLifecycle } from './versioning/version-lifecycle';
+export { VIGIL_VERSION } from './version';

@@ -1,0 +1,2 @@
+export * from './api-key-throttler.guard';
+export * from './resilient-throttler.storage';

@@ -1,0 +1,2 @@
+export * from './parse-id.pipe';
+export * from './vigil-validation.pipe';

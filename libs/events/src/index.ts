@@ -1,0 +1,4 @@
+export { EventBus, type EventHandler } from './event-bus';
+export { EventsModule } from './events.module';
+export { LocalEventBus } from './local-event-bus';
+export { RedisEventBus } from './redis-event-bus';

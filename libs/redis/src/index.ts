@@ -1,0 +1,2 @@
+export { RedisModule } from './redis.module';
+export { RedisService, withTimeout } from './redis.service';

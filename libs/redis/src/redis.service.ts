@@ -1,0 +1,91 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { VigilConfig } from '@vigil/config';
+import Redis from 'ioredis';
+
+/**
+ * The shared Redis connection, or none when REDIS_URL is unset. Commands fail fast while Redis is
+ * down (no offline queue) so callers can fall back; the client keeps reconnecting in the background.
+ */
+@Injectable()
+export class RedisService implements OnApplicationShutdown {
+  private readonly logger = new Logger('Redis');
+  readonly client: Redis | null;
+  readonly keyPrefix: string;
+  private subscriber: Redis | null = null;
+  private lastState: 'up' | 'down' | null = null;
+
+  constructor(private readonly config: VigilConfig) {
+    this.keyPrefix = config.redis.keyPrefix;
+    this.client = config.redis.url ? this.connect('main') : null;
+    if (!this.client) {
+      this.logger.warn('REDIS_URL is not set: rate limits, idempotency keys and events are kept in this process only (per-process limits)');
+    }
+  }
+
+  get enabled(): boolean {
+    return this.client !== null;
+  }
+
+  get isReady(): boolean {
+    return this.client?.status === 'ready';
+  }
+
+  /** A second connection for SUBSCRIBE (a subscribed connection cannot run other commands). */
+  subscriberClient(): Redis {
+    if (!this.config.redis.url) throw new Error('Redis is not configured');
+    this.subscriber ??= this.connect('subscriber', true);
+    return this.subscriber;
+  }
+
+  async ping(timeoutMs = this.config.redis.commandTimeoutMs): Promise<boolean> {
+    if (!this.client) return false;
+    try {
+      await withTimeout(this.client.ping(), timeoutMs);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([this.client, this.subscriber].filter((c): c is Redis => c !== null).map((c) => c.quit().catch(() => c.disconnect())));
+  }
+
+  private connect(role: string, offlineQueue = false): Redis {
+    const client = new Redis(this.config.redis.url!, {
+      enableOfflineQueue: offlineQueue,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+      commandTimeout: role === 'main' ? this.config.redis.commandTimeoutMs : undefined,
+      retryStrategy: (times) => Math.min(times * 200, 2000),
+      lazyConnect: false,
+    });
+    client.on('ready', () => this.track('up', role));
+    client.on('error', (err: Error) => this.track('down', role, err));
+    client.on('end', () => this.track('down', role));
+    return client;
+  }
+
+  private track(state: 'up' | 'down', role: string, err?: Error): void {
+    if (role !== 'main' || state === this.lastState) return;
+    this.lastState = state;
+    if (state === 'up') this.logger.log('Redis connection is up');
+    else this.logger.warn(`Redis connection is down${err ? `: ${err.message}` : ''}; falling back until it returns (mode ${this.config.redis.failureMode})`);
+  }
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('Redis command timed out')), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}

@@ -1,0 +1,101 @@
+import { ADMIN_KEY, expectEnvelope, expectError, startTestStack, type TestStack } from '../support/test-app';
+
+describe('envelope and error families', () => {
+  let stack: TestStack;
+  let viewer: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    viewer = (await stack.createKey('viewer')).key;
+  });
+  afterAll(() => stack?.close());
+
+  it('wraps a success in the envelope with request id, version and timing', async () => {
+    const res = await stack.api.http.get('/api/v1/auth/me').set('X-API-Key', ADMIN_KEY);
+    expect(res.status).toBe(200);
+    const data = expectEnvelope(res.body, '1');
+    expect(data).toMatchObject({ role: 'admin', name: 'bootstrap' });
+    expect(res.headers['x-request-id']).toBe(res.body.meta.request_id);
+    expect(res.body).not.toHaveProperty('pagination');
+  });
+
+  it('answers v2 routes with api_version "2"', async () => {
+    const res = await stack.api.http.get('/api/v2/auth/me').set('X-API-Key', ADMIN_KEY);
+    expect(res.status).toBe(200);
+    expectEnvelope(res.body, '2');
+  });
+
+  it('echoes a sane X-Request-ID and replaces an unsafe one', async () => {
+    const sane = await stack.api.http.get('/api/v1/auth/me').set('X-API-Key', ADMIN_KEY).set('X-Request-ID', 'ci-run.42_a-b');
+    expect(sane.headers['x-request-id']).toBe('ci-run.42_a-b');
+    expect(sane.body.meta.request_id).toBe('ci-run.42_a-b');
+    const unsafe = await stack.api.http.get('/api/v1/auth/me').set('X-API-Key', ADMIN_KEY).set('X-Request-ID', 'bad id with spaces<script>');
+    expect(unsafe.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const onError = await stack.api.http.get('/api/v1/nope').set('X-Request-ID', 'err-trace-1');
+    expect(onError.headers['x-request-id']).toBe('err-trace-1');
+    expect(onError.body.meta.request_id).toBe('err-trace-1');
+  });
+
+  it('answers an unknown route with 404 RES_NOT_FOUND in the envelope', async () => {
+    const res = await stack.api.http.get('/api/v1/no-such-thing').set('X-API-Key', ADMIN_KEY);
+    expectError(res, 404, 'RES_NOT_FOUND');
+    expect(res.body.error.message).toContain('/api/v1/no-such-thing');
+  });
+
+  it('answers malformed JSON with 400 VAL_MALFORMED_JSON', async () => {
+    const res = await stack.api.http.post('/api/v1/auth/keys').set('X-API-Key', ADMIN_KEY).set('Content-Type', 'application/json').send('{"name": ');
+    expectError(res, 400, 'VAL_MALFORMED_JSON');
+  });
+
+  it('names an unknown field in a 422', async () => {
+    const res = await stack.api.http.post('/api/v1/auth/keys').set('X-API-Key', ADMIN_KEY).send({ name: 'x', role: 'viewer', colour: 'red' });
+    const error = expectError(res, 422, 'VAL_ERROR');
+    expect(error.details).toEqual([expect.objectContaining({ field: 'colour', message: expect.stringContaining('colour') })]);
+  });
+
+  it('lists every invalid field with VAL_MULTIPLE_ERRORS', async () => {
+    const res = await stack.api.http.post('/api/v1/auth/keys').set('X-API-Key', ADMIN_KEY).send({ name: '', role: 'boss' });
+    const error = expectError(res, 422, 'VAL_MULTIPLE_ERRORS');
+    expect([...new Set(error.details.map((d: { field: string }) => d.field))].sort()).toEqual(['name', 'role']);
+    expect(error.details.find((d: { field: string }) => d.field === 'role').value).toBe('boss');
+  });
+
+  it('refuses a body over 1 MiB with 413 VAL_PAYLOAD_TOO_LARGE', async () => {
+    const res = await stack.api.http
+      .post('/api/v1/auth/keys')
+      .set('X-API-Key', ADMIN_KEY)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ name: 'a'.repeat(1024 * 1024 + 10), role: 'viewer' }));
+    expectError(res, 413, 'VAL_PAYLOAD_TOO_LARGE');
+  });
+
+  it('refuses a non-JSON body with 415 VAL_UNSUPPORTED_MEDIA_TYPE', async () => {
+    const res = await stack.api.http.post('/api/v1/auth/keys').set('X-API-Key', ADMIN_KEY).set('Content-Type', 'text/plain').send('name=x');
+    expectError(res, 415, 'VAL_UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('answers a viewer writing with 403 PERM_DENIED and creates nothing', async () => {
+    const before = await stack.api.http.get('/api/v1/auth/keys').set('X-API-Key', ADMIN_KEY);
+    const res = await stack.api.http.post('/api/v1/auth/keys').set('X-API-Key', viewer).send({ name: 'sneaky', role: 'admin' });
+    expectError(res, 403, 'PERM_DENIED');
+    const after = await stack.api.http.get('/api/v1/auth/keys').set('X-API-Key', ADMIN_KEY);
+    expect(after.body.pagination.total).toBe(before.body.pagination.total);
+  });
+
+  it('answers an id that is not a UUID with 422 naming the parameter', async () => {
+    const res = await stack.api.http.get('/api/v1/auth/keys/123').set('X-API-Key', ADMIN_KEY);
+    const error = expectError(res, 422, 'VAL_ERROR');
+    expect(error.details[0]).toMatchObject({ field: 'id' });
+  });
+
+  it('answers a bad query parameter with 400 VAL_INVALID_QUERY', async () => {
+    const res = await stack.api.http.get('/api/v1/auth/keys?limit=0&colour=red').set('X-API-Key', ADMIN_KEY);
+    const error = expectError(res, 400, 'VAL_INVALID_QUERY');
+    expect(error.details.map((d: { field: string }) => d.field).sort()).toEqual(['colour', 'limit']);
+  });
+
+  it('answers an unknown sort field with 400 VAL_INVALID_QUERY', async () => {
+    const res = await stack.api.http.get('/api/v1/auth/keys?sort=key_hash:asc').set('X-API-Key', ADMIN_KEY);
+    expectError(res, 400, 'VAL_INVALID_QUERY');
+  });
+});
