@@ -31,6 +31,23 @@ async function freePort() {
   });
 }
 
+/**
+ * Without REDIS_URL and with nothing on 127.0.0.1:6379, a throwaway redis-server (when installed) on a
+ * free port, so `npm test` works on a machine where no Redis runs.
+ */
+async function startPrivateRedis() {
+  if (await reachable('redis://127.0.0.1:6379')) return undefined;
+  const { spawn, spawnSync } = require('node:child_process');
+  if (spawnSync('redis-server', ['--version']).status !== 0) return undefined;
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  globalThis.__vigilPrivateRedis = child;
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 50 && !(await reachable(url, 200)); i++) await new Promise((r) => setTimeout(r, 100));
+  process.stdout.write(`\n[vigil tests] no Redis on 127.0.0.1:6379: started a private redis-server on port ${port}\n`);
+  return url;
+}
+
 module.exports = async function globalSetup() {
   process.env.VIGIL_TEST_RUN_ID = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 
@@ -57,7 +74,10 @@ module.exports = async function globalSetup() {
   }
 
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-  if (await reachable(redisUrl)) {
+  const privateRedis = process.env.REDIS_URL ? undefined : await startPrivateRedis();
+  if (privateRedis) {
+    process.env.VIGIL_TEST_REDIS_URL = privateRedis;
+  } else if (await reachable(redisUrl)) {
     process.env.VIGIL_TEST_REDIS_URL = redisUrl;
   } else if (process.env.VIGIL_TEST_ALLOW_NO_REDIS === '1') {
     process.env.VIGIL_TEST_REDIS_URL = '';

@@ -12,4 +12,5 @@ module.exports = async function globalTeardown() {
     await client.end().catch(() => undefined);
   }
   if (globalThis.__vigilEmbeddedPg) await globalThis.__vigilEmbeddedPg.stop();
+  if (globalThis.__vigilPrivateRedis) globalThis.__vigilPrivateRedis.kill();
 };

@@ -29,7 +29,10 @@ export async function startTestApp(env: Record<string, string | undefined>): Pro
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
-  return { app, config, url, http: request(url), close: () => app.close() };
+  // Closing twice (a test closes an instance, then the stack closes all) must not run the shutdown hooks
+  // again: a second ioredis disconnect leaves a 2 s timer behind and Jest reports open handles.
+  let closing: Promise<void> | undefined;
+  return { app, config, url, http: request(url), close: () => (closing ??= app.close()) };
 }
 
 export interface TestStack {
@@ -82,9 +85,11 @@ export async function clearRedisPrefix(prefix: string): Promise<void> {
     await redis.connect();
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      // Throttler counters are stored as `{<key>:<name>}:hits`, so they start with a brace.
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
       cursor = next;
-      if (keys.length) await redis.del(...keys);
+      const ours = keys.filter((k) => k.startsWith(prefix) || k.startsWith(`{${prefix}`));
+      if (ours.length) await redis.del(...ours);
     } while (cursor !== '0');
   } finally {
     redis.disconnect();

@@ -47,3 +47,22 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 export function uniqueRedisPrefix(): string {
   return `vigil-test:${testEnv.runId}:${randomBytes(4).toString('hex')}:`;
 }
+
+/**
+ * A test whose claim needs Redis (budgets or records shared by instances, a Redis outage). Every normal
+ * run has Redis (global-setup finds or starts one). Only under VIGIL_TEST_ALLOW_NO_REDIS=1 on a machine
+ * without any is it left out, and the suite's `itWithoutRedis` tests prove the per-process stand-ins instead.
+ */
+export function itWithRedis(name: string, fn: jest.ProvidesCallback, timeout?: number): void {
+  if (hasRedis) it(name, fn, timeout);
+}
+
+/** A test of the in-process stand-ins, registered only when the run has no Redis (see itWithRedis). */
+export function itWithoutRedis(name: string, fn: jest.ProvidesCallback, timeout?: number): void {
+  if (!hasRedis) it(name, fn, timeout);
+}
+
+/** A describe block that needs Redis, see itWithRedis. */
+export function describeWithRedis(name: string, fn: () => void): void {
+  if (hasRedis) describe(name, fn);
+}

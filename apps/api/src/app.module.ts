@@ -7,6 +7,8 @@ import {
   ApiKeyThrottlerGuard,
   EnvelopeInterceptor,
   IdempotencyInterceptor,
+  ipTracker,
+  PER_IP_THROTTLER,
   IdempotencyStore,
   MetaController,
   ResilientThrottlerStorage,
@@ -37,7 +39,10 @@ export class AppModule {
         ThrottlerModule.forRootAsync({
           inject: [VigilConfig, RedisService],
           useFactory: (cfg: VigilConfig, redis: RedisService) => ({
-            throttlers: [{ name: 'default', ttl: cfg.rateLimit.windowS * 1000, limit: cfg.rateLimit.limit }],
+            throttlers: [
+              { name: 'default', ttl: cfg.rateLimit.windowS * 1000, limit: cfg.rateLimit.limit },
+              { name: PER_IP_THROTTLER, ttl: cfg.rateLimit.windowS * 1000, limit: cfg.rateLimit.perIp, getTracker: ipTracker },
+            ],
             storage: new ResilientThrottlerStorage(redis, cfg),
           }),
         }),
@@ -50,9 +55,10 @@ export class AppModule {
         HttpMetrics,
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useClass: VigilValidationPipe },
-        // Order matters: the key is checked first so the throttler can count per key.
-        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        // The throttler runs first, so requests with a missing or wrong key are limited too (per IP, or per
+        // presented key), and a flood of bad keys never reaches the key lookup.
         { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
         // Idempotency wraps the envelope so it keeps and replays the final body.
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },

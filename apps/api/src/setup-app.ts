@@ -31,7 +31,7 @@ export function configureApp(app: NestExpressApplication, config: VigilConfig, p
     app.use(app.get(HttpMetrics).middleware);
   }
   app.use(requestContext);
-  app.use(helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'validator.swagger.io'] } } }));
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': null } } }));
   if (config.cors.origins.length) {
     app.enableCors({
       origin: config.cors.origins.includes('*') ? '*' : config.cors.origins,

@@ -13,5 +13,6 @@ export function hashApiKey(key: string): string {
 /** The shown prefix of a key given from outside (a bootstrap key may not follow our format). */
 export function displayPrefix(key: string): string {
   const ours = /^(vgl_[0-9a-f]{8})_/.exec(key);
-  return ours ? ours[1] : `${key.slice(0, 6)}…`;
+  // A key of another format shows a fingerprint, never its own characters.
+  return ours ? ours[1] : `pin_${hashApiKey(key).slice(0, 8)}`;
 }

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { AppError, CursorCodec, ErrorCode, keysetPage, offsetPagination, Page, parseSort, type Principal, type Role } from '@vigil/common';
 import { VigilConfig } from '@vigil/config';
 import { InstallationSecret } from '@vigil/database';
-import { EventBus } from '@vigil/events';
+import { type ApiKeyRevokedEvent, EventBus, VigilEvents } from '@vigil/events';
 import type { Request } from 'express';
 import { LRUCache } from 'lru-cache';
 import { Repository, type SelectQueryBuilder } from 'typeorm';
@@ -13,7 +13,6 @@ import type { ApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
 import type { CreateApiKeyDto } from './dto/create-api-key.dto';
 import { API_KEY_SORT_FIELDS, type ApiKeyFilterDto } from './dto/list-api-keys.dto';
 
-export const KEY_REVOKED_EVENT = 'auth.key-revoked';
 const BOOTSTRAP_LOCK = 727_002;
 const LAST_USED_WRITE_INTERVAL_MS = 60_000;
 
@@ -39,7 +38,7 @@ export class ApiKeysService implements OnModuleDestroy {
     private readonly secret: InstallationSecret,
   ) {
     this.cache = new LRUCache({ max: 10_000, ttl: Math.max(1, config.auth.cacheTtlMs) });
-    this.unsubscribe = events.subscribe<{ key_hash: string }>(KEY_REVOKED_EVENT, ({ key_hash }) => this.cache.delete(key_hash));
+    this.unsubscribe = events.subscribe<ApiKeyRevokedEvent>(VigilEvents.ApiKeyRevoked, ({ key_hash }) => this.cache.delete(key_hash));
   }
 
   onModuleDestroy(): void {
@@ -90,7 +89,7 @@ export class ApiKeysService implements OnModuleDestroy {
     if (!row) throw new AppError(ErrorCode.RES_NOT_FOUND, `API key ${id} not found`);
     if (!row.revokedAt) await this.keys.update({ id }, { revokedAt: () => 'now()' });
     this.cache.delete(row.keyHash);
-    await this.events.publish(KEY_REVOKED_EVENT, { key_hash: row.keyHash });
+    await this.events.publish<ApiKeyRevokedEvent>(VigilEvents.ApiKeyRevoked, { key_hash: row.keyHash });
   }
 
   async listByOffset(filters: ApiKeyFilterDto, limit: number, offset: number, sort: string | undefined, req: Request): Promise<Page<ApiKeyDto>> {

@@ -98,6 +98,13 @@ export class Environment {
   @Max(86400)
   RATE_LIMIT_WINDOW_S = 60;
 
+  /** Requests per window from one client IP whatever key it sends: caps floods of made-up keys. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  RATE_LIMIT_PER_IP = 3000;
+
   @IsOptional()
   @IsString()
   @MinLength(16, { message: 'VIGIL_BOOTSTRAP_API_KEY must be at least 16 characters' })
@@ -160,4 +167,10 @@ export class Environment {
   @Transform(toBoolean)
   @IsBoolean()
   DOCS_ENABLED = true;
+
+  /** When set, GET /metrics needs `Authorization: Bearer <value>`. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_API_KEY must be at least 16 characters' })
+  METRICS_API_KEY?: string;
 }

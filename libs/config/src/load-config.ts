@@ -57,7 +57,7 @@ export function loadConfig(source: EnvSource = process.env): VigilConfig {
   const date = (s?: string) => (s ? new Date(s) : undefined);
   return {
     env: env.NODE_ENV as VigilConfig['env'],
-    http: { port: env.PORT, host: env.HOST, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS, docsEnabled: env.DOCS_ENABLED },
+    http: { port: env.PORT, host: env.HOST, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS, docsEnabled: env.DOCS_ENABLED, metricsKey: env.METRICS_API_KEY },
     logLevel: env.LOG_LEVEL,
     database: {
       url: env.DATABASE_URL,
@@ -73,7 +73,7 @@ export function loadConfig(source: EnvSource = process.env): VigilConfig {
       failureMode: env.REDIS_FAILURE_MODE,
       commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     },
-    rateLimit: { enabled: env.RATE_LIMIT_ENABLED, limit: env.RATE_LIMIT_DEFAULT, windowS: env.RATE_LIMIT_WINDOW_S },
+    rateLimit: { enabled: env.RATE_LIMIT_ENABLED, limit: env.RATE_LIMIT_DEFAULT, windowS: env.RATE_LIMIT_WINDOW_S, perIp: env.RATE_LIMIT_PER_IP },
     auth: { bootstrapKey: env.VIGIL_BOOTSTRAP_API_KEY, cacheTtlMs: env.AUTH_CACHE_TTL_MS },
     idempotency: { ttlS: env.IDEMPOTENCY_TTL_S, lockTtlS: env.IDEMPOTENCY_LOCK_TTL_S },
     cors: { origins, credentials: env.CORS_CREDENTIALS },

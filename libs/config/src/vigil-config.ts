@@ -12,7 +12,7 @@ export interface ApiVersionPolicy {
 /** The typed configuration every module injects (token: VigilConfig). Built once by loadConfig(). */
 export abstract class VigilConfig {
   abstract readonly env: 'development' | 'production' | 'test';
-  abstract readonly http: { port: number; host: string; shutdownTimeoutMs: number; docsEnabled: boolean };
+  abstract readonly http: { port: number; host: string; shutdownTimeoutMs: number; docsEnabled: boolean; metricsKey?: string };
   abstract readonly logLevel: (typeof LOG_LEVELS)[number];
   abstract readonly database: {
     /** Undefined means: start the embedded PostgreSQL. */
@@ -30,7 +30,7 @@ export abstract class VigilConfig {
     failureMode: (typeof REDIS_FAILURE_MODES)[number];
     commandTimeoutMs: number;
   };
-  abstract readonly rateLimit: { enabled: boolean; limit: number; windowS: number };
+  abstract readonly rateLimit: { enabled: boolean; limit: number; windowS: number; perIp: number };
   abstract readonly auth: { bootstrapKey?: string; cacheTtlMs: number };
   abstract readonly idempotency: { ttlS: number; lockTtlS: number };
   abstract readonly cors: { origins: string[]; credentials: boolean };

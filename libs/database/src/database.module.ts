@@ -5,6 +5,7 @@ import { MIGRATIONS } from '@vigil/migrations';
 import { DatabaseHealth } from './database-health';
 import { InstallationSecret } from './installation-secret';
 import { MigrationRunner } from './migration-runner';
+import { TypeOrmLogger } from './typeorm-logger';
 
 /**
  * The PostgreSQL connection (TypeORM + pg). Schema changes come only from migrations in migrations/,
@@ -25,6 +26,7 @@ import { MigrationRunner } from './migration-runner';
           migrationsRun: false,
           synchronize: false,
           logging: ['error' as const, 'warn' as const],
+          logger: new TypeOrmLogger(),
           extra: {
             max: config.database.poolSize,
             connectionTimeoutMillis: config.database.connectTimeoutMs,

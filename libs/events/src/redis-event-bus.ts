@@ -29,6 +29,8 @@ export class RedisEventBus implements EventBus {
 
   async publish<T>(channel: string, payload: T): Promise<void> {
     try {
+      // A process that has just started (the CLI revoking a key) may not be connected yet.
+      await this.redis.waitUntilReady(1000);
       await this.redis.client!.publish(this.prefix + channel, JSON.stringify(payload));
     } catch (err) {
       this.logger.warn({ err, msg: `Redis publish failed; ${channel} delivered to this instance only` });

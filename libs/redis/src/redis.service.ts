@@ -30,6 +30,24 @@ export class RedisService implements OnApplicationShutdown {
     return this.client?.status === 'ready';
   }
 
+  /** Resolves true once the main connection is ready (at once if it is), false after the timeout. */
+  async waitUntilReady(timeoutMs: number): Promise<boolean> {
+    const client = this.client;
+    if (!client) return false;
+    if (client.status === 'ready') return true;
+    return new Promise<boolean>((resolve) => {
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        client.off('ready', onReady);
+        resolve(false);
+      }, timeoutMs);
+      client.once('ready', onReady);
+    });
+  }
+
   /** A second connection for SUBSCRIBE (a subscribed connection cannot run other commands). */
   subscriberClient(): Redis {
     if (!this.config.redis.url) throw new Error('Redis is not configured');
@@ -54,7 +72,9 @@ export class RedisService implements OnApplicationShutdown {
   private connect(role: string, offlineQueue = false): Redis {
     const client = new Redis(this.config.redis.url!, {
       enableOfflineQueue: offlineQueue,
-      maxRetriesPerRequest: 1,
+      // The subscriber queues SUBSCRIBE until Redis answers (ioredis re-subscribes after reconnects);
+      // the main client fails fast so callers can fall back.
+      maxRetriesPerRequest: offlineQueue ? null : 1,
       connectTimeout: 2000,
       commandTimeout: role === 'main' ? this.config.redis.commandTimeoutMs : undefined,
       retryStrategy: (times) => Math.min(times * 200, 2000),

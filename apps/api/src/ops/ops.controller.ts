@@ -1,4 +1,5 @@
-import { Controller, Get, Header, VERSION_NEUTRAL } from '@nestjs/common';
+import { timingSafeEqual } from 'node:crypto';
+import { Controller, Get, Header, Headers, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { AppError, ErrorCode, Public, RawResponse, VIGIL_VERSION } from '@vigil/common';
@@ -24,6 +25,7 @@ export class OpsController {
   @Get()
   @ApiOperation({ summary: 'Service name, version, API versions and links' })
   info(): ServiceInfoDto {
+    const current = this.config.apiVersions.find((v) => v.status !== 'removed')?.version ?? '1';
     return {
       name: 'Vigil',
       version: VIGIL_VERSION,
@@ -34,7 +36,7 @@ export class OpsController {
         base_path: `/api/v${v.version}`,
         sunset: v.sunsetAt?.toISOString() ?? null,
       })),
-      links: { docs: '/docs', openapi: '/openapi.json', health: '/health', ready: '/ready', metrics: '/metrics', errors: '/api/v1/meta/errors' },
+      links: { docs: '/docs', openapi: '/openapi.json', health: '/health', ready: '/ready', metrics: '/metrics', errors: `/api/v${current}/meta/errors` },
     };
   }
 
@@ -67,7 +69,20 @@ export class OpsController {
   @RawResponse()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiExcludeEndpoint()
-  async prometheus(): Promise<string> {
+  async prometheus(@Headers('authorization') authorization?: string): Promise<string> {
+    const key = this.config.http.metricsKey;
+    if (key && !safeEqual(authorization ?? '', `Bearer ${key}`)) {
+      throw new AppError(
+        authorization ? ErrorCode.AUTH_INVALID_TOKEN : ErrorCode.AUTH_MISSING_API_KEY,
+        'GET /metrics needs Authorization: Bearer <METRICS_API_KEY>',
+      );
+    }
     return this.metrics.render();
   }
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }

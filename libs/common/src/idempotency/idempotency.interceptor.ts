@@ -44,7 +44,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return from(this.store.begin(storeKey, fingerprint)).pipe(
       mergeMap((begun) => {
         if (begun.outcome === 'unavailable') return next.handle();
-        if (begun.outcome === 'exists') return of(this.replay(begun.record, fingerprint, res));
+        if (begun.outcome === 'exists') return of(this.replay(begun.record, fingerprint, req, res));
         return next.handle().pipe(
           mergeMap((body) =>
             from(this.store.complete(storeKey, fingerprint, { status: res.statusCode, body, headers: this.headersToKeep(res) })).pipe(
@@ -64,6 +64,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private replay(
     record: { state: string; fingerprint: string; response?: { status: number; body: unknown; headers: Record<string, string> } },
     fingerprint: string,
+    req: VigilRequest,
     res: Response,
   ): unknown {
     if (record.fingerprint !== fingerprint) {
@@ -75,7 +76,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
     res.status(record.response.status);
     for (const [name, value] of Object.entries(record.response.headers)) res.setHeader(name, value);
     res.setHeader('Idempotent-Replayed', 'true');
-    return record.response.body;
+    // The stored body as it was, except meta.request_id: it names this request, as X-Request-ID does.
+    const body = record.response.body as { meta?: Record<string, unknown> } | null;
+    return body && typeof body === 'object' && body.meta ? { ...body, meta: { ...body.meta, request_id: req.id } } : body;
   }
 
   private headersToKeep(res: Response): Record<string, string> {

@@ -37,9 +37,9 @@ export class IdempotencyStore {
     return this.withRedis(
       async (client) => {
         for (let attempt = 0; attempt < 2; attempt++) {
-          const set = await client.set(key, JSON.stringify(running), 'EX', this.config.idempotency.lockTtlS, 'NX');
+          const set = await client.set(this.redisKey(key), JSON.stringify(running), 'EX', this.config.idempotency.lockTtlS, 'NX');
           if (set === 'OK') return { outcome: 'started' } as const;
-          const existing = await client.get(key);
+          const existing = await client.get(this.redisKey(key));
           if (existing) return { outcome: 'exists', record: JSON.parse(existing) as IdempotencyRecord } as const;
         }
         return { outcome: 'started' } as const;
@@ -56,16 +56,21 @@ export class IdempotencyStore {
   async complete(key: string, fingerprint: string, response: StoredResponse): Promise<void> {
     const record: IdempotencyRecord = { state: 'done', fingerprint, response };
     await this.withRedis(
-      async (client) => void (await client.set(key, JSON.stringify(record), 'EX', this.config.idempotency.ttlS)),
+      async (client) => void (await client.set(this.redisKey(key), JSON.stringify(record), 'EX', this.config.idempotency.ttlS)),
       () => void this.local.set(key, record, { ttl: this.config.idempotency.ttlS * 1000 }),
     );
   }
 
   async release(key: string): Promise<void> {
     await this.withRedis(
-      async (client) => void (await client.del(key)),
+      async (client) => void (await client.del(this.redisKey(key))),
       () => void this.local.delete(key),
     );
+  }
+
+  /** Under REDIS_KEY_PREFIX, like every other Vigil key, so deployments sharing a Redis never see each other's records. */
+  private redisKey(key: string): string {
+    return `${this.redis.keyPrefix}${key}`;
   }
 
   private async withRedis<T>(shared: (client: NonNullable<RedisService['client']>) => Promise<T>, local: () => T): Promise<T | { outcome: 'unavailable' }> {
