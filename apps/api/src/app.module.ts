@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ApiKeyGuard, AuthModule } from '@vigil/auth';
+import { CheckSchedulerModule, ChecksModule } from '@vigil/checks';
 import {
   AllExceptionsFilter,
   ApiKeyThrottlerGuard,
@@ -10,16 +11,18 @@ import {
   ipTracker,
   PER_IP_THROTTLER,
   IdempotencyStore,
+  LoggingModule,
   MetaController,
   ResilientThrottlerStorage,
   VigilValidationPipe,
 } from '@vigil/common';
 import { ConfigModule, VigilConfig } from '@vigil/config';
 import { DatabaseModule } from '@vigil/database';
+import { EndpointsModule } from '@vigil/endpoints';
 import { EventsModule } from '@vigil/events';
+import { LiveModule } from '@vigil/live';
 import { RedisModule, RedisService } from '@vigil/redis';
 import { BootstrapKeys } from './bootstrap-keys';
-import { LoggingModule } from './logging.module';
 import { ErrorsPageController } from './ops/errors-page.controller';
 import { HttpMetrics } from './ops/http-metrics';
 import { OpsController } from './ops/ops.controller';
@@ -47,6 +50,11 @@ export class AppModule {
           }),
         }),
         AuthModule,
+        EndpointsModule,
+        ChecksModule,
+        LiveModule,
+        // Single-process mode (the quick start): this server also runs the checks.
+        ...(config.checks.runInThisProcess ? [CheckSchedulerModule] : []),
       ],
       controllers: [OpsController, ErrorsPageController, MetaController],
       providers: [

@@ -1,6 +1,7 @@
 import { type INestApplication, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { WsAdapter } from '@nestjs/platform-ws';
 import { SwaggerModule } from '@nestjs/swagger';
 import { jsonBodiesOnly, requestContext, versionLifecycle } from '@vigil/common';
 import type { VigilConfig } from '@vigil/config';
@@ -55,6 +56,7 @@ export function configureApp(app: NestExpressApplication, config: VigilConfig, p
   app.useBodyParser('json', { limit: '1mb', type: ['application/json', 'application/*+json'] });
   app.setGlobalPrefix('api', { exclude: UNPREFIXED });
   app.enableVersioning({ type: VersioningType.URI, prefix: 'v' });
+  app.useWebSocketAdapter(new WsAdapter(app));
   app.set('query parser', 'simple');
   if (config.http.docsEnabled && !preview) {
     SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ApiKeyEntity } from '@vigil/auth';
 import { loadConfig, loadDotEnv } from '@vigil/config';
+import { EndpointEntity } from '@vigil/endpoints';
 import { MIGRATIONS } from '@vigil/migrations';
 import { DataSource } from 'typeorm';
 
@@ -14,7 +15,7 @@ const config = loadConfig();
 export default new DataSource({
   type: 'postgres',
   url: config.database.url ?? `postgres://postgres:vigil-embedded@127.0.0.1:${config.database.embeddedPort}/vigil`,
-  entities: [ApiKeyEntity],
+  entities: [ApiKeyEntity, EndpointEntity],
   migrations: MIGRATIONS,
   synchronize: false,
 });

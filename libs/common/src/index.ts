@@ -12,3 +12,4 @@ export * from './throttling';
 export * from './validation';
 export { versionLifecycle } from './versioning/version-lifecycle';
 export { VIGIL_VERSION } from './version';
+export { LoggingModule } from './logging/logging.module';

@@ -173,4 +173,97 @@ export class Environment {
   @IsString()
   @MinLength(16, { message: 'METRICS_API_KEY must be at least 16 characters' })
   METRICS_API_KEY?: string;
+
+  // --- Monitoring engine ---
+
+  /** Run the scheduler and checker in this process (the API server; apps/worker always does). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  RUN_CHECKS = true;
+
+  /** Smallest interval an endpoint may have, in seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  CHECK_MIN_INTERVAL_S = 10;
+
+  /** Checks running at once in one process. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  CHECK_CONCURRENCY = 200;
+
+  /** Bytes of a response body read at most; more is `body_too_large`. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(100 * 1024 * 1024)
+  CHECK_MAX_BODY_BYTES = 1024 * 1024;
+
+  /** Redirects followed at most (each target re-checked by the SSRF guard). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(20)
+  CHECK_MAX_REDIRECTS = 5;
+
+  /** Comma-separated CIDRs that checks may reach although private, loopback, link-local... (e.g. 127.0.0.0/8,10.0.0.0/8). */
+  @IsOptional()
+  @IsString()
+  VIGIL_TARGET_ALLOWLIST?: string;
+
+  /** How often the scheduler looks for due checks, in ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(20)
+  @Max(60000)
+  SCHEDULER_TICK_MS = 250;
+
+  /** Due endpoints claimed per query. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(5000)
+  SCHEDULER_BATCH_SIZE = 200;
+
+  /** Seconds a claimed check stays leased beyond its timeout; a worker that dies loses it after that. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  SCHEDULER_LEASE_S = 30;
+
+  /** Consecutive failed checks before an endpoint is `down` (fewer: `degraded`). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  STATUS_DOWN_THRESHOLD = 1;
+
+  /** A monitors file applied at start when it exists (config as code). */
+  @IsString()
+  MONITORS_FILE = 'config/monitors.yaml';
+
+  /** WebSocket ping interval, seconds; a client that misses two is closed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  WS_PING_INTERVAL_S = 30;
+
+  /** WebSocket status_update interval, seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  WS_STATUS_INTERVAL_S = 10;
+
+  /** Bytes a WebSocket client may have waiting to be sent before it is closed as too slow. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(256 * 1024 * 1024)
+  WS_MAX_BUFFERED_BYTES = 1024 * 1024;
 }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { Environment } from './environment';
@@ -52,6 +53,13 @@ export function loadConfig(source: EnvSource = process.env): VigilConfig {
       problems.push(`API_V${v}_DEPRECATED_AT: required when API_V${v}_STATUS=deprecated (ISO 8601 date)`);
     }
   }
+  const allowlist = (env.VIGIL_TARGET_ALLOWLIST ?? '')
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  for (const cidr of allowlist) {
+    if (!isCidr(cidr)) problems.push(`VIGIL_TARGET_ALLOWLIST: "${cidr}" is not a CIDR such as 127.0.0.0/8 or ::1/128`);
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const date = (s?: string) => (s ? new Date(s) : undefined);
@@ -77,9 +85,28 @@ export function loadConfig(source: EnvSource = process.env): VigilConfig {
     auth: { bootstrapKey: env.VIGIL_BOOTSTRAP_API_KEY, cacheTtlMs: env.AUTH_CACHE_TTL_MS },
     idempotency: { ttlS: env.IDEMPOTENCY_TTL_S, lockTtlS: env.IDEMPOTENCY_LOCK_TTL_S },
     cors: { origins, credentials: env.CORS_CREDENTIALS },
+    checks: {
+      runInThisProcess: env.RUN_CHECKS,
+      minIntervalS: env.CHECK_MIN_INTERVAL_S,
+      concurrency: env.CHECK_CONCURRENCY,
+      maxBodyBytes: env.CHECK_MAX_BODY_BYTES,
+      maxRedirects: env.CHECK_MAX_REDIRECTS,
+      targetAllowlist: allowlist,
+      downThreshold: env.STATUS_DOWN_THRESHOLD,
+      monitorsFile: env.MONITORS_FILE,
+    },
+    scheduler: { tickMs: env.SCHEDULER_TICK_MS, batchSize: env.SCHEDULER_BATCH_SIZE, leaseS: env.SCHEDULER_LEASE_S },
+    live: { pingIntervalS: env.WS_PING_INTERVAL_S, statusIntervalS: env.WS_STATUS_INTERVAL_S, maxBufferedBytes: env.WS_MAX_BUFFERED_BYTES },
     apiVersions: [
       { version: '1', status: env.API_V1_STATUS, deprecatedAt: date(env.API_V1_DEPRECATED_AT), sunsetAt: date(env.API_V1_SUNSET_AT) },
       { version: '2', status: env.API_V2_STATUS, deprecatedAt: date(env.API_V2_DEPRECATED_AT), sunsetAt: date(env.API_V2_SUNSET_AT) },
     ],
   };
+}
+
+function isCidr(value: string): boolean {
+  const [address, bits, extra] = value.split('/');
+  const family = isIP(address ?? '');
+  if (!family || extra !== undefined || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
 }

@@ -35,4 +35,17 @@ export abstract class VigilConfig {
   abstract readonly idempotency: { ttlS: number; lockTtlS: number };
   abstract readonly cors: { origins: string[]; credentials: boolean };
   abstract readonly apiVersions: ApiVersionPolicy[];
+  abstract readonly checks: {
+    runInThisProcess: boolean;
+    minIntervalS: number;
+    concurrency: number;
+    maxBodyBytes: number;
+    maxRedirects: number;
+    /** CIDRs (e.g. 127.0.0.0/8) that checks may reach although they are in a blocked range. */
+    targetAllowlist: string[];
+    downThreshold: number;
+    monitorsFile: string;
+  };
+  abstract readonly scheduler: { tickMs: number; batchSize: number; leaseS: number };
+  abstract readonly live: { pingIntervalS: number; statusIntervalS: number; maxBufferedBytes: number };
 }
