@@ -1,38 +1,70 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import {
-  InjectThrottlerOptions,
-  InjectThrottlerStorage,
-  ThrottlerGuard,
-  type ThrottlerModuleOptions,
-  type ThrottlerRequest,
-  type ThrottlerStorage,
-} from '@nestjs/throttler';
+import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, type ThrottlerModuleOptions, type ThrottlerRequest } from '@nestjs/throttler';
 import { VigilConfig } from '@vigil/config';
 import type { Response } from 'express';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-codes';
 import type { VigilRequest } from '../http/vigil-request';
+import type { CounterRequest, ResilientThrottlerStorage } from './resilient-throttler.storage';
 
-/**
- * The throttler, tracked per API key (per client IP without one), answering the contract's headers:
- * X-RateLimit-Limit/-Remaining/-Reset (epoch seconds) on every limited response, Retry-After on 429.
- * Routes without @Throttle share one budget per caller; a route with its own @Throttle has its own.
- */
 /** A second budget per client IP, whatever key it presents (no headers; 429 when exceeded). */
 export const PER_IP_THROTTLER = 'per_ip';
 export const ipTracker = (req: Record<string, any>): string => `ip:${(req as VigilRequest).ip ?? 'unknown'}`;
 
+const PENDING = Symbol('vigil:rate-limit-counters');
+type PendingRequest = VigilRequest & { [PENDING]?: CounterRequest[] };
+
+/**
+ * The throttler, tracked per presented API key (per client IP without one), answering the contract's
+ * headers: X-RateLimit-Limit/-Remaining/-Reset (epoch seconds) on every limited response, Retry-After on
+ * 429. Routes without @Throttle share one budget per caller; a route with its own @Throttle has its own.
+ * @nestjs/throttler resolves the throttlers, limits and skips; the counting of all of them is one storage call.
+ */
 @Injectable()
 export class ApiKeyThrottlerGuard extends ThrottlerGuard {
   constructor(
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
-    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    @InjectThrottlerStorage() private readonly counters: ResilientThrottlerStorage,
     reflector: Reflector,
     private readonly config: VigilConfig,
   ) {
-    super(options, storage, reflector);
+    super(options, counters, reflector);
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<PendingRequest>();
+    req[PENDING] = [];
+    await super.canActivate(context);
+    const pending = req[PENDING];
+    delete req[PENDING];
+    if (!pending.length) return true;
+    const records = await this.counters.incrementAll(pending);
+    const res = context.switchToHttp().getResponse<Response>();
+    const nowS = Math.floor(Date.now() / 1000);
+    // Headers describe the caller's own budget; the per-IP cap only ever shows as a 429.
+    pending.forEach((counter, i) => {
+      const record = records[i];
+      if (counter.name !== 'default') return;
+      res.setHeader('X-RateLimit-Limit', String(counter.limit));
+      res.setHeader('X-RateLimit-Remaining', String(record.isBlocked ? 0 : Math.max(0, counter.limit - record.totalHits)));
+      res.setHeader('X-RateLimit-Reset', String(nowS + (record.isBlocked ? Math.max(1, record.timeToBlockExpire) : record.timeToExpire)));
+    });
+    const blocked = pending.findIndex((_c, i) => records[i].isBlocked);
+    if (blocked >= 0) {
+      const { name, limit, ttl } = pending[blocked];
+      const per = `${limit} requests per ${Math.round(ttl / 1000)} s`;
+      throw new AppError(
+        ErrorCode.RATE_LIMIT_EXCEEDED,
+        name === 'default' ? `Rate limit of ${per} exceeded` : `Too many requests from this address (${per})`,
+        undefined,
+        {
+          headers: { 'Retry-After': String(Math.max(1, records[blocked].timeToBlockExpire)) },
+        },
+      );
+    }
+    return true;
   }
 
   protected override async shouldSkip(): Promise<boolean> {
@@ -47,35 +79,15 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
     return `ip:${r.ip ?? 'unknown'}`;
   }
 
+  /** Called by the base guard once per throttler that applies: only collects the counter. */
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
     const { context, limit, ttl, throttler, blockDuration, getTracker } = props;
-    const req = context.switchToHttp().getRequest<VigilRequest>();
-    const res = context.switchToHttp().getResponse<Response>();
+    const req = context.switchToHttp().getRequest<PendingRequest>();
     const name = throttler.name ?? 'default';
     const ownBudget = limit !== throttler.limit || ttl !== throttler.ttl;
     const scope = ownBudget ? `${context.getClass().name}.${context.getHandler().name}:` : '';
     const key = `${this.config.redis.keyPrefix}rl:${name}:${scope}${await getTracker(req, context)}`;
-
-    const record = await this.storageService.increment(key, ttl, limit, blockDuration, name);
-    const nowS = Math.floor(Date.now() / 1000);
-    if (name !== 'default') {
-      if (record.isBlocked)
-        throw this.limitExceeded(`Too many requests from this address (${limit} per ${Math.round(ttl / 1000)} s)`, record.timeToBlockExpire);
-      return true;
-    }
-    res.setHeader('X-RateLimit-Limit', String(limit));
-    if (record.isBlocked) {
-      const retryAfter = Math.max(1, record.timeToBlockExpire);
-      res.setHeader('X-RateLimit-Remaining', '0');
-      res.setHeader('X-RateLimit-Reset', String(nowS + retryAfter));
-      throw this.limitExceeded(`Rate limit of ${limit} requests per ${Math.round(ttl / 1000)} s exceeded`, retryAfter);
-    }
-    res.setHeader('X-RateLimit-Remaining', String(Math.max(0, limit - record.totalHits)));
-    res.setHeader('X-RateLimit-Reset', String(nowS + record.timeToExpire));
+    req[PENDING]?.push({ key, ttl, limit, blockDuration, name });
     return true;
-  }
-
-  private limitExceeded(message: string, retryAfterS: number): AppError {
-    return new AppError(ErrorCode.RATE_LIMIT_EXCEEDED, message, undefined, { headers: { 'Retry-After': String(Math.max(1, retryAfterS)) } });
   }
 }
