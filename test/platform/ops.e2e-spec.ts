@@ -81,7 +81,7 @@ describe('ops routes and documentation', () => {
   it('answers GET /ready with 200 and the state of each dependency', async () => {
     const res = await stack.api.http.get('/ready');
     expect(res.status).toBe(200);
-    expect(expectEnvelope(res.body, null)).toEqual({ status: 'ready', checks: { database: 'up', redis: hasRedis ? 'up' : 'not_configured' } });
+    expect(expectEnvelope(res.body, null)).toEqual({ status: 'ready', checks: { database: 'up', redis: hasRedis ? 'up' : 'not_configured', scheduler: 'up' } });
   });
 
   it('serves Swagger UI at /docs', async () => {
@@ -217,7 +217,7 @@ describe('readiness when the database is unreachable', () => {
     await proxy.resume();
 
     const ready = await waitForStatus(() => cutOff.http.get('/ready'), 200);
-    expect(ready.body.data).toEqual({ status: 'ready', checks: { database: 'up', redis: hasRedis ? 'up' : 'not_configured' } });
+    expect(ready.body.data).toEqual({ status: 'ready', checks: { database: 'up', redis: hasRedis ? 'up' : 'not_configured', scheduler: 'up' } });
     const listed = await waitForStatus(() => cutOff.http.get('/api/v1/auth/keys').set('X-API-Key', ADMIN_KEY), 200);
     expect(listed.body.data.some((k: { name: string }) => k.name === 'during-outage')).toBe(false);
   });

@@ -23,6 +23,8 @@ export async function startTestApp(env: Record<string, string | undefined>): Pro
     LOG_LEVEL: 'silent',
     REDIS_URL: testEnv.redisUrl,
     VIGIL_BOOTSTRAP_API_KEY: ADMIN_KEY,
+    // Suites own their endpoints: the repository's config/monitors.yaml is not applied to them.
+    MONITORS_FILE: 'test/no-monitors-file.yaml',
     ...env,
   });
   const app = await createApiApp(config);

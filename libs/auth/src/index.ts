@@ -3,3 +3,4 @@ export { ApiKeyGuard } from './api-key.guard';
 export { ApiKeysService } from './api-keys.service';
 export { AuthModule } from './auth.module';
 export type { CreateApiKeyDto } from './dto/create-api-key.dto';
+export { hashApiKey } from './api-key-secret';

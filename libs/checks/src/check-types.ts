@@ -40,6 +40,11 @@ export interface CheckRequest {
   maxRedirects: number;
 }
 
+/**
+ * Milliseconds (two decimals) of the final attempt. dns/connect/tls add up the connections opened during the
+ * attempt (redirect hops included); first_byte and total count from the start of the attempt, like curl's
+ * time_starttransfer and time_total.
+ */
 export interface PhaseTimings {
   /** 0 when a kept-alive connection was reused. */
   dns_ms: number;
@@ -47,6 +52,8 @@ export interface PhaseTimings {
   tls_ms: number;
   first_byte_ms: number;
   total_ms: number;
+  /** Whether the final request went over a kept-alive connection (absent when no connection served it). */
+  reused_connection?: boolean;
 }
 
 export interface CheckOutcome {

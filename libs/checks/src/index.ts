@@ -1,3 +1,10 @@
 export * from './check-types';
 export { CheckSchedulerModule } from './check-scheduler.module';
 export { ChecksModule } from './checks.module';
+export { CheckResultEntity } from './check-result.entity';
+export { CheckRecorder, type ScheduledCheckResult } from './check-recorder';
+export { CheckResultDto } from './dto/check-result.dto';
+export { nextEndpointState } from './status/endpoint-status';
+export { Scheduler, type SchedulerState } from './scheduler/scheduler';
+export { WorkerIdentity } from './worker-identity';
+export { checkRequestFrom, HttpChecker } from './checker';

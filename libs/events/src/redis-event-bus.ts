@@ -28,12 +28,19 @@ export class RedisEventBus implements EventBus {
   }
 
   async publish<T>(channel: string, payload: T): Promise<void> {
+    // A process that has just started (the CLI revoking a key) may not be connected yet.
+    const connected = await this.redis.waitUntilReady(1000);
     try {
-      // A process that has just started (the CLI revoking a key) may not be connected yet.
-      await this.redis.waitUntilReady(1000);
+      if (!connected) throw new Error('Redis is not connected');
       await this.redis.client!.publish(this.prefix + channel, JSON.stringify(payload));
     } catch (err) {
-      this.logger.warn({ err, msg: `Redis publish failed; ${channel} delivered to this instance only` });
+      // Deliver here only when the PUBLISH surely did not reach Redis; after a timeout it may have, and
+      // this instance would then hear the event twice.
+      if (connected && this.redis.isReady) {
+        this.logger.warn({ err, msg: `Redis publish of ${channel} did not confirm; not redelivered locally` });
+        return;
+      }
+      this.logger.warn({ err, msg: `Redis unavailable; ${channel} delivered to this instance only` });
       this.local.deliver(channel, payload);
     }
   }

@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import { Controller, Get, Header, Headers, VERSION_NEUTRAL } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Optional, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
+import { Scheduler } from '@vigil/checks';
 import { AppError, ErrorCode, Public, RawResponse, VIGIL_VERSION } from '@vigil/common';
 import { VigilConfig } from '@vigil/config';
 import { DatabaseHealth } from '@vigil/database';
@@ -20,6 +21,8 @@ export class OpsController {
     private readonly db: DatabaseHealth,
     private readonly redis: RedisService,
     private readonly metrics: HttpMetrics,
+    // Present only when this process runs the checks (RUN_CHECKS=true).
+    @Optional() private readonly scheduler?: Scheduler,
   ) {}
 
   @Get()
@@ -47,12 +50,13 @@ export class OpsController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: database and Redis (when configured) answer; 503 SYS_NOT_READY otherwise' })
+  @ApiOperation({ summary: 'Readiness: database and Redis (when configured) answer, the check scheduler (when run here) ticks; 503 SYS_NOT_READY otherwise' })
   async ready(): Promise<ReadinessDto> {
     const [database, redis] = await Promise.all([this.db.ping(), this.redis.enabled ? this.redis.ping() : Promise.resolve(null)]);
     const checks = {
       database: database ? ('up' as const) : ('down' as const),
       redis: redis === null ? ('not_configured' as const) : redis ? ('up' as const) : ('down' as const),
+      scheduler: !this.scheduler ? ('not_running' as const) : this.scheduler.isHealthy() ? ('up' as const) : ('down' as const),
     };
     const down = Object.entries(checks).filter(([, state]) => state === 'down');
     if (down.length) {

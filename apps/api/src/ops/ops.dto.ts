@@ -26,6 +26,9 @@ export class ReadinessChecksDto {
   database: 'up' | 'down';
   @ApiProperty({ enum: ['up', 'down', 'not_configured'] })
   redis: 'up' | 'down' | 'not_configured';
+  /** The check scheduler of this process: `not_running` when checks run elsewhere (RUN_CHECKS=false). */
+  @ApiProperty({ enum: ['up', 'down', 'not_running'] })
+  scheduler: 'up' | 'down' | 'not_running';
 }
 
 export class ReadinessDto {

@@ -1,0 +1,165 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppError, ErrorCode } from '@vigil/common';
+import { VigilConfig } from '@vigil/config';
+import { type EndpointState, EndpointScheduleRepository, type EndpointStateUpdate } from '@vigil/endpoints';
+import { type CheckResultEvent, type EndpointStatusChangedEvent, EventBus, VigilEvents } from '@vigil/events';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { CheckResultEntity } from './check-result.entity';
+import { CheckResultsRepository, type NewCheckResult } from './check-results.repository';
+import type { CheckOutcome } from './check-types';
+import { nextDueSlot } from './scheduler/next-due-slot';
+import { nextEndpointState } from './status/endpoint-status';
+
+/** A scheduled check that ran, waiting to be stored against its slot. */
+export interface ScheduledCheckResult {
+  endpointId: string;
+  endpointName: string;
+  slot: Date;
+  /** Until when the worker's lease runs; a result whose lease passed may still be stored if nobody took the slot over. */
+  leaseUntil: Date;
+  outcome: CheckOutcome;
+}
+
+interface Recorded {
+  stored: Array<{ row: CheckResultEntity; endpointName: string }>;
+  changes: EndpointStatusChangedEvent[];
+}
+
+/**
+ * Stores check results and what they change on their endpoint (status, counters, last result and, for
+ * scheduled checks, the next slot) in one transaction, then publishes CheckResult for every stored
+ * result and EndpointStatusChanged for every status change, after the commit.
+ */
+@Injectable()
+export class CheckRecorder {
+  private readonly logger = new Logger('CheckRecorder');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly schedule: EndpointScheduleRepository,
+    private readonly results: CheckResultsRepository,
+    private readonly events: EventBus,
+    private readonly config: VigilConfig,
+  ) {}
+
+  /**
+   * Stores a batch of scheduled results run by `worker`. Only slots whose row still carries this worker's
+   * lease are written (fencing, see EndpointScheduleRepository.lockLeased); the others were taken over
+   * and are dropped. Returns the rows stored.
+   */
+  async recordScheduled(worker: string, results: ScheduledCheckResult[]): Promise<CheckResultEntity[]> {
+    // One result per slot (a retried batch could meet a re-run of the same slot): the first one counts.
+    const seen = new Set<string>();
+    const items = results.filter((r) => {
+      const key = `${r.endpointId}@${r.slot.getTime()}`;
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
+    const recorded = await this.dataSource.transaction(async (m) => {
+      const { now, states } = await this.schedule.lockLeased(
+        m,
+        worker,
+        items.map((i) => ({ endpointId: i.endpointId, slot: i.slot })),
+      );
+      const byId = new Map(states.map((s) => [s.id, s]));
+      const kept = items.filter((i) => byId.get(i.endpointId)?.nextCheckAt.getTime() === i.slot.getTime());
+      const dropped = items.length - kept.length;
+      if (dropped) this.logger.warn(`${dropped} result(s) dropped: their lease was taken over or their schedule changed`);
+      return this.store(
+        m,
+        kept.map((i) => ({
+          state: byId.get(i.endpointId)!,
+          row: { endpointId: i.endpointId, scheduledFor: i.slot, outcome: i.outcome, manual: false, worker },
+          nextCheckAt: nextDueSlot(i.slot, byId.get(i.endpointId)!.intervalS, now),
+        })),
+      );
+    });
+    await this.publish(recorded);
+    return recorded.stored.map((s) => s.row);
+  }
+
+  /** Stores a manual check (no slot, schedule untouched) and updates its endpoint's state. */
+  async recordManual(endpointId: string, outcome: CheckOutcome, worker: string): Promise<CheckResultEntity> {
+    const recorded = await this.dataSource.transaction(async (m) => {
+      const state = await this.schedule.lockOne(m, endpointId);
+      if (!state) throw new AppError(ErrorCode.RES_NOT_FOUND, `Endpoint ${endpointId} not found`);
+      return this.store(m, [{ state, row: { endpointId, scheduledFor: null, outcome, manual: true, worker } }]);
+    });
+    await this.publish(recorded);
+    return recorded.stored[0].row;
+  }
+
+  private async store(m: EntityManager, items: Array<{ state: EndpointState; row: NewCheckResult; nextCheckAt?: Date }>): Promise<Recorded> {
+    const inserted = await this.results.insertMany(
+      m,
+      items.map((i) => i.row),
+    );
+    // Scheduled slots are unique per endpoint in a batch (one lease per endpoint), manual batches hold one row.
+    const rowByEndpoint = new Map(inserted.map((r) => [r.endpointId, r]));
+    const updates: EndpointStateUpdate[] = [];
+    const recorded: Recorded = { stored: [], changes: [] };
+    for (const { state, nextCheckAt } of items) {
+      const row = rowByEndpoint.get(state.id);
+      if (!row) {
+        // The slot was already stored (only possible if it was re-run by hand in the database): move on.
+        const { id, status, statusSince, consecutiveFailures, consecutiveSuccesses } = state;
+        updates.push({ id, status, statusSince, consecutiveFailures, consecutiveSuccesses, lastCheck: null, nextCheckAt });
+        continue;
+      }
+      const next = nextEndpointState(state, row, this.config.checks.downThreshold);
+      updates.push({
+        id: state.id,
+        status: next.status,
+        statusSince: next.statusSince,
+        consecutiveFailures: next.consecutiveFailures,
+        consecutiveSuccesses: next.consecutiveSuccesses,
+        lastCheck: {
+          id: row.id,
+          checkedAt: row.checkedAt,
+          success: row.success,
+          statusCode: row.statusCode,
+          responseTimeMs: row.responseTimeMs,
+          reason: row.reason,
+        },
+        nextCheckAt,
+      });
+      recorded.stored.push({ row, endpointName: state.name });
+      if (next.changed) {
+        recorded.changes.push({
+          endpoint_id: state.id,
+          endpoint_name: state.name,
+          old_status: state.status,
+          new_status: next.status,
+          changed_at: next.statusSince.toISOString(),
+          check_id: row.id,
+          reason: row.reason,
+        });
+      }
+    }
+    await this.schedule.saveStates(m, updates);
+    return recorded;
+  }
+
+  private async publish({ stored, changes }: Recorded): Promise<void> {
+    const publishing = [
+      ...stored.map(({ row, endpointName }) => this.events.publish<CheckResultEvent>(VigilEvents.CheckResult, toCheckResultEvent(row, endpointName))),
+      ...changes.map((change) => this.events.publish<EndpointStatusChangedEvent>(VigilEvents.EndpointStatusChanged, change)),
+    ];
+    for (const result of await Promise.allSettled(publishing)) {
+      if (result.status === 'rejected') this.logger.warn({ err: result.reason, msg: 'could not publish a check event' });
+    }
+  }
+}
+
+function toCheckResultEvent(row: CheckResultEntity, endpointName: string): CheckResultEvent {
+  return {
+    id: row.id,
+    endpoint_id: row.endpointId,
+    endpoint_name: endpointName,
+    checked_at: row.checkedAt.toISOString(),
+    success: row.success,
+    status_code: row.statusCode,
+    response_time_ms: row.responseTimeMs,
+    reason: row.reason,
+    attempts: row.attempts,
+  };
+}

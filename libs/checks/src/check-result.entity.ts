@@ -1,0 +1,51 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { AssertionResult, PhaseTimings } from './check-types';
+
+/** One stored check: a scheduled slot (`scheduled_for`, at most one result per slot) or a manual run. */
+@Entity({ name: 'check_results' })
+export class CheckResultEntity {
+  /** bigint: kept as a string so no id ever loses precision. */
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id: string;
+
+  @Column({ name: 'endpoint_id', type: 'uuid' })
+  endpointId: string;
+
+  /** The slot this result is for; null for a manual check. */
+  @Column({ name: 'scheduled_for', type: 'timestamptz', precision: 3, nullable: true })
+  scheduledFor: Date | null;
+
+  @Column({ name: 'checked_at', type: 'timestamptz', precision: 3 })
+  checkedAt: Date;
+
+  @Column({ type: 'boolean' })
+  success: boolean;
+
+  @Column({ name: 'status_code', type: 'integer', nullable: true })
+  statusCode: number | null;
+
+  @Column({ name: 'response_time_ms', type: 'integer' })
+  responseTimeMs: number;
+
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  reason: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  message: string | null;
+
+  @Column({ type: 'smallint' })
+  attempts: number;
+
+  @Column({ type: 'jsonb' })
+  timings: PhaseTimings;
+
+  @Column({ type: 'jsonb', default: () => `'[]'::jsonb` })
+  assertions: AssertionResult[];
+
+  @Column({ type: 'boolean', default: false })
+  manual: boolean;
+
+  /** The worker (or API instance) that ran the check. */
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  worker: string | null;
+}

@@ -1,0 +1,156 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { VigilConfig } from '@vigil/config';
+import { type ClaimedSlot, EndpointScheduleRepository } from '@vigil/endpoints';
+import { checkRequestFrom, HttpChecker, worstCaseCheckMs } from '../checker';
+import { CheckResultWriter } from './check-result-writer';
+import { ConcurrencyLimit } from './concurrency-limit';
+import { WorkerIdentity } from '../worker-identity';
+
+/** What /ready and operators see of the loop. */
+export interface SchedulerState {
+  running: boolean;
+  worker_id: string;
+  last_tick_at: string | null;
+  in_flight: number;
+  concurrency: number;
+  pending_writes: number;
+}
+
+/** A loop that has not finished a tick for this long is stuck (a tick is one claim query). */
+const STALE_AFTER_MIN_MS = 30_000;
+
+/**
+ * The check loop of this process: every `scheduler.tickMs` it claims as many due endpoints as it has free
+ * capacity for (never more than `checks.concurrency` checks in flight), runs them, and hands the outcomes
+ * to the batching writer. Started once, on application bootstrap of CheckSchedulerModule; stopped on
+ * shutdown: stop claiming, let checks in flight finish, write their results, give back leases still held.
+ */
+@Injectable()
+export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Scheduler');
+  private readonly limit: ConcurrencyLimit;
+  private readonly inFlight = new Set<Promise<void>>();
+  private running = false;
+  private timer: NodeJS.Timeout | null = null;
+  private tickInProgress: Promise<void> | null = null;
+  private startedAt = 0;
+  private lastTickAt: Date | null = null;
+  private stopping: Promise<void> | null = null;
+  /** When the slowest check launched so far must be over (every attempt timing out), in ms since the epoch. */
+  private latestCheckDeadline = 0;
+
+  constructor(
+    private readonly config: VigilConfig,
+    private readonly identity: WorkerIdentity,
+    private readonly schedule: EndpointScheduleRepository,
+    private readonly checker: HttpChecker,
+    private readonly writer: CheckResultWriter,
+  ) {
+    this.limit = new ConcurrencyLimit(config.checks.concurrency);
+  }
+
+  onApplicationBootstrap(): void {
+    this.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.stop();
+  }
+
+  start(): void {
+    if (this.running || this.stopping) return;
+    this.running = true;
+    this.startedAt = Date.now();
+    this.logger.log(`checking as ${this.identity.id} (concurrency ${this.limit.max}, tick ${this.config.scheduler.tickMs} ms)`);
+    this.scheduleTick(0);
+  }
+
+  state(): SchedulerState {
+    return {
+      running: this.running,
+      worker_id: this.identity.id,
+      last_tick_at: this.lastTickAt?.toISOString() ?? null,
+      in_flight: this.limit.inUse,
+      concurrency: this.limit.max,
+      pending_writes: this.writer.pending,
+    };
+  }
+
+  /** Running, and its last tick is recent: the loop is alive (whether or not the database answered). */
+  isHealthy(now = Date.now()): boolean {
+    const staleAfter = Math.max(STALE_AFTER_MIN_MS, 10 * this.config.scheduler.tickMs);
+    return this.running && now - (this.lastTickAt?.getTime() ?? this.startedAt) < staleAfter;
+  }
+
+  /** Idempotent; resolves once results are written and leaves given back. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.tickInProgress;
+    if (this.inFlight.size) {
+      // Checks end by their own timeouts; wait for that, within half the shutdown budget (the rest is for writing).
+      const wait = Math.min(Math.max(0, this.latestCheckDeadline - Date.now()), this.config.http.shutdownTimeoutMs / 2);
+      this.logger.log(`stopping: waiting up to ${Math.round(wait)} ms for ${this.inFlight.size} check(s) in flight`);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => (timer = setTimeout(r, wait)))]);
+      clearTimeout(timer);
+    }
+    await this.writer.close();
+    try {
+      const released = await this.schedule.releaseLeases(this.identity.id);
+      if (released) this.logger.log(`released ${released} lease(s) still held, for another worker to take at once`);
+    } catch (err) {
+      this.logger.warn({ err, msg: 'could not release leases; they will expire' });
+    }
+  }
+
+  private scheduleTick(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.tickInProgress = this.tick().finally(() => (this.tickInProgress = null));
+    }, delayMs);
+  }
+
+  private async tick(): Promise<void> {
+    let more = false;
+    try {
+      const free = this.limit.available;
+      if (free > 0) {
+        const want = Math.min(free, this.config.scheduler.batchSize);
+        const claimed = await this.schedule.claimDue(this.identity.id, want, this.config.scheduler.leaseS);
+        for (const claim of claimed) this.launch(claim);
+        // A full batch means more may be due: claim again at once while there is room.
+        more = claimed.length === want && this.limit.available > 0;
+      }
+    } catch (err) {
+      this.logger.warn({ err, msg: 'claiming due checks failed; retrying next tick' });
+    }
+    this.lastTickAt = new Date();
+    if (this.running) this.scheduleTick(more ? 0 : this.config.scheduler.tickMs);
+  }
+
+  private launch(claim: ClaimedSlot): void {
+    const { endpoint, slot, leaseUntil } = claim;
+    this.latestCheckDeadline = Math.max(this.latestCheckDeadline, Date.now() + worstCaseCheckMs(endpoint.timeoutMs, endpoint.retry));
+    const run = (async () => {
+      const release = await this.limit.acquire();
+      try {
+        const outcome = await this.checker.check(checkRequestFrom(endpoint, this.config));
+        this.writer.add({ endpointId: endpoint.id, endpointName: endpoint.name, slot, leaseUntil, outcome });
+      } catch (err) {
+        // The checker reports failures as outcomes; this is a bug. The lease expires and the slot runs again.
+        this.logger.error({ err, msg: `check of endpoint ${endpoint.id} threw; its slot will be retried when the lease expires` });
+      } finally {
+        release();
+      }
+    })();
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
+  }
+}
