@@ -13,3 +13,4 @@ export * from './validation';
 export { versionLifecycle } from './versioning/version-lifecycle';
 export { VIGIL_VERSION } from './version';
 export { LoggingModule } from './logging/logging.module';
+export { exitOnStartFailure, stopOnSignals } from './process/process-lifecycle';
