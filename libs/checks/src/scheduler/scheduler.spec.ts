@@ -110,6 +110,33 @@ describe('Scheduler', () => {
     await h.scheduler.stop();
   });
 
+  it('claims again as soon as capacity frees up while a backlog is due, not a whole tick later', async () => {
+    const h = harness({ SCHEDULER_TICK_MS: '10000' });
+    h.setDue(10);
+    h.scheduler.start();
+    await flush();
+    expect(h.limits).toEqual([2, 1]);
+    h.finishOne();
+    await flush();
+    // Well before the 10 s tick: the freed slot was refilled at once.
+    expect(h.limits).toEqual([2, 1, 1]);
+    expect(h.inFlight).toBe(3);
+    for (let i = 0; i < 3; i++) h.finishOne();
+    await h.scheduler.stop();
+  });
+
+  it('waits for the next tick once the backlog is drained', async () => {
+    const h = harness({ SCHEDULER_TICK_MS: '10000' });
+    h.setDue(1);
+    h.scheduler.start();
+    await flush();
+    expect(h.limits).toEqual([2]);
+    h.finishOne();
+    await flush();
+    expect(h.limits).toEqual([2]);
+    await h.scheduler.stop();
+  });
+
   it('ticks every SCHEDULER_TICK_MS when nothing is due, and reports its state', async () => {
     const h = harness();
     h.scheduler.start();

@@ -36,6 +36,8 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private startedAt = 0;
   private lastTickAt: Date | null = null;
   private stopping: Promise<void> | null = null;
+  /** The last claim came back full: more is due, so freed capacity should be used before the next tick. */
+  private backlogged = false;
   /** When the slowest check launched so far must be over (every attempt timing out), in ms since the epoch. */
   private latestCheckDeadline = 0;
 
@@ -125,8 +127,10 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
         const want = Math.min(free, this.config.scheduler.batchSize);
         const claimed = await this.schedule.claimDue(this.identity.id, want, this.config.scheduler.leaseS);
         for (const claim of claimed) this.launch(claim);
-        // A full batch means more may be due: claim again at once while there is room.
-        more = claimed.length === want && this.limit.available > 0;
+        // A full batch means more may be due: claim again at once while there is room, or as soon as
+        // some frees up (see launch) rather than a whole tick later.
+        this.backlogged = claimed.length === want;
+        more = this.backlogged && this.limit.available > 0;
       }
     } catch (err) {
       this.logger.warn({ err, msg: 'claiming due checks failed; retrying next tick' });
@@ -148,9 +152,19 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
         this.logger.error({ err, msg: `check of endpoint ${endpoint.id} threw; its slot will be retried when the lease expires` });
       } finally {
         release();
+        this.claimSoonIfBacklogged();
       }
     })();
     this.inFlight.add(run);
     void run.finally(() => this.inFlight.delete(run));
+  }
+
+  /** While backlogged and waiting for the next tick, a quarter of a batch of free capacity starts a claim now. */
+  private claimSoonIfBacklogged(): void {
+    const enough = Math.max(1, Math.floor(Math.min(this.config.scheduler.batchSize, this.limit.max) / 4));
+    if (!this.backlogged || !this.running || !this.timer || this.tickInProgress || this.limit.available < enough) return;
+    clearTimeout(this.timer);
+    this.backlogged = false;
+    this.scheduleTick(0);
   }
 }
