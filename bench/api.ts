@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform } from 'node:os';
@@ -7,6 +7,7 @@ import { assertAllSucceeded, type LoadRun, type LoadTarget, runLoad } from './su
 import { renderTable, round, summarize } from './support/report';
 import { assertRedisReachable, clearRedisPrefix, createScratchDatabase, redacted, type ScratchDatabase } from './support/scratch-services';
 import type { ControlMessage, ServersMessage, StartServers } from './support/server-protocol';
+import { currentCommit } from './support/run-info';
 
 /**
  * `npm run bench:api`: throughput and latency of GET /api/v1/auth/me through Vigil's whole pipeline
@@ -216,7 +217,7 @@ async function main(): Promise<void> {
     const report = {
       benchmark: 'api',
       generated_at: new Date().toISOString(),
-      commit: currentCommit(),
+      commit: currentCommit(REPO_ROOT),
       machine: { node: process.version, platform: platform(), cpus: cpus().length, cpu_model: cpus()[0]?.model, loadavg_at_start: loadAtStart },
       settings: { connections: settings.connections, duration_s: settings.durationS, warmup_s: settings.warmupS, rounds: settings.rounds, pipelining: 1 },
       routes: { vigil: 'GET /api/v1/auth/me (X-API-Key)', bare: 'GET /bare (stock Nest app, one controller)' },
@@ -230,16 +231,6 @@ async function main(): Promise<void> {
     process.stdout.write(`written to ${relative(process.cwd(), file)}\n`);
   } finally {
     await stack.close();
-  }
-}
-
-/** The commit measured, marked when the working tree differs from it. */
-function currentCommit(): string | null {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? ' (modified)' : ''}`;
-  } catch {
-    return null;
   }
 }
 

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform } from 'node:os';
@@ -11,6 +10,7 @@ import { hostBusyPercent, hostCpuTicks, ProcSampler, sumCpuSince } from './suppo
 import { round } from './support/report';
 import { assertRedisReachable, clearRedisPrefix, createScratchDatabase, redacted, type ScratchDatabase } from './support/scratch-services';
 import { WorkerProcess } from './support/worker-process';
+import { currentCommit } from './support/run-info';
 
 /**
  * `npm run bench:checks`: the real check worker (apps/worker) on N endpoints sharing one interval, against
@@ -287,7 +287,7 @@ async function main(): Promise<void> {
     const report = {
       benchmark: 'checks',
       generated_at: new Date().toISOString(),
-      commit: currentCommit(),
+      commit: currentCommit(REPO_ROOT),
       machine: { node: process.version, platform: platform(), cpus: cpus().length, cpu_model: cpus()[0]?.model, loadavg_at_start: loadAtStart },
       settings: {
         endpoints: s.endpoints,
@@ -320,16 +320,6 @@ function logPhase(p: WorkerPhase): void {
       `RSS peak ${p.worker.rssPeakMb} MB, ${p.phase === 'schedule' ? `lag p50 ${ms(p.results.lagMs.p50)} p99 ${ms(p.results.lagMs.p99)}, ` : ''}` +
       `${p.results.completed - p.results.succeeded} failed check(s)`,
   );
-}
-
-/** The commit measured, marked when the working tree differs from it. */
-function currentCommit(): string | null {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? ' (modified)' : ''}`;
-  } catch {
-    return null;
-  }
 }
 
 function log(line: string): void {

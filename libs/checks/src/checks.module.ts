@@ -6,6 +6,7 @@ import { CheckResultEntity } from './check-result.entity';
 import { CheckResultsRepository } from './check-results.repository';
 import { HttpChecker } from './checker';
 import { ChecksService } from './checks.service';
+import { RunCheckController } from './run-check.controller';
 import { ChecksV1Controller } from './v1/checks.controller';
 import { ChecksV2Controller } from './v2/checks.controller';
 import { WorkerIdentity } from './worker-identity';
@@ -13,7 +14,7 @@ import { WorkerIdentity } from './worker-identity';
 /** Checks: the HTTP checker, check results and their routes (history, run a check now). */
 @Module({
   imports: [EndpointsModule, TypeOrmModule.forFeature([CheckResultEntity])],
-  controllers: [ChecksV1Controller, ChecksV2Controller],
+  controllers: [RunCheckController, ChecksV1Controller, ChecksV2Controller],
   providers: [HttpChecker, CheckResultsRepository, CheckRecorder, ChecksService, WorkerIdentity],
   exports: [HttpChecker, CheckRecorder, WorkerIdentity],
 })

@@ -1,5 +1,5 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, Query, Req } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiPageResponse, type Page, ParseIdPipe } from '@vigil/common';
 import type { Request } from 'express';
 import { ChecksService } from '../checks.service';
@@ -10,14 +10,6 @@ import { ListCheckResultsV1QueryDto } from '../dto/list-check-results.dto';
 @Controller({ path: 'endpoints/:id', version: '1' })
 export class ChecksV1Controller {
   constructor(private readonly checks: ChecksService) {}
-
-  @Post('check')
-  @HttpCode(200)
-  @ApiOkResponse({ type: CheckResultDto })
-  @ApiOperation({ summary: 'Run one check now (operator); answers with its stored result. 409 BIZ_ENDPOINT_PAUSED when paused.' })
-  check(@Param('id', ParseIdPipe) id: string): Promise<CheckResultDto> {
-    return this.checks.runNow(id);
-  }
 
   @Get('checks')
   @ApiPageResponse(CheckResultDto, 'offset')
