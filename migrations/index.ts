@@ -1,5 +1,6 @@
 import { Platform1764000000000 } from './1764000000000-platform';
 import { Monitoring1764100000000 } from './1764100000000-monitoring';
+import { MaintenanceMark1764200000000 } from './1764200000000-maintenance-mark';
 
 /** Every migration, oldest first. A new migration file is added here too. */
-export const MIGRATIONS = [Platform1764000000000, Monitoring1764100000000];
+export const MIGRATIONS = [Platform1764000000000, Monitoring1764100000000, MaintenanceMark1764200000000];

@@ -7,6 +7,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { CheckResultEntity } from './check-result.entity';
 import { CheckResultsRepository, type NewCheckResult } from './check-results.repository';
 import type { CheckOutcome } from './check-types';
+import { CheckRecordHooks, type HookEvent, type PendingCheck, type RecordedCheck } from './record-hooks';
 import { nextDueSlot } from './scheduler/next-due-slot';
 import { nextEndpointState } from './status/endpoint-status';
 
@@ -23,6 +24,8 @@ export interface ScheduledCheckResult {
 interface Recorded {
   stored: Array<{ row: CheckResultEntity; endpointName: string }>;
   changes: EndpointStatusChangedEvent[];
+  /** Events the record hooks asked for, published after the status changes. */
+  hookEvents: HookEvent[];
 }
 
 /**
@@ -40,6 +43,7 @@ export class CheckRecorder {
     private readonly results: CheckResultsRepository,
     private readonly events: EventBus,
     private readonly config: VigilConfig,
+    private readonly hooks: CheckRecordHooks,
   ) {}
 
   /**
@@ -89,14 +93,23 @@ export class CheckRecorder {
   }
 
   private async store(m: EntityManager, items: Array<{ state: EndpointState; row: NewCheckResult; nextCheckAt?: Date }>): Promise<Recorded> {
+    const pending: PendingCheck[] = items.map(({ row }) => ({
+      endpointId: row.endpointId,
+      checkedAt: row.outcome.checked_at,
+      success: row.outcome.success,
+      manual: row.manual,
+      inMaintenance: false,
+    }));
+    for (const hook of this.hooks.all) await hook.beforeStore?.(m, pending);
     const inserted = await this.results.insertMany(
       m,
-      items.map((i) => i.row),
+      items.map((i, n) => ({ ...i.row, inMaintenance: pending[n].inMaintenance })),
     );
     // Scheduled slots are unique per endpoint in a batch (one lease per endpoint), manual batches hold one row.
     const rowByEndpoint = new Map(inserted.map((r) => [r.endpointId, r]));
     const updates: EndpointStateUpdate[] = [];
-    const recorded: Recorded = { stored: [], changes: [] };
+    const recorded: Recorded = { stored: [], changes: [], hookEvents: [] };
+    const forHooks: RecordedCheck[] = [];
     for (const { state, nextCheckAt } of items) {
       const row = rowByEndpoint.get(state.id);
       if (!row) {
@@ -123,26 +136,35 @@ export class CheckRecorder {
         nextCheckAt,
       });
       recorded.stored.push({ row, endpointName: state.name });
-      if (next.changed) {
-        recorded.changes.push({
-          endpoint_id: state.id,
-          endpoint_name: state.name,
-          old_status: state.status,
-          new_status: next.status,
-          changed_at: next.statusSince.toISOString(),
-          check_id: row.id,
-          reason: row.reason,
-        });
-      }
+      const change: EndpointStatusChangedEvent | null = next.changed
+        ? {
+            endpoint_id: state.id,
+            endpoint_name: state.name,
+            old_status: state.status,
+            new_status: next.status,
+            changed_at: next.statusSince.toISOString(),
+            check_id: row.id,
+            reason: row.reason,
+          }
+        : null;
+      if (change) recorded.changes.push(change);
+      forHooks.push({ row, before: state, after: next, change });
     }
     await this.schedule.saveStates(m, updates);
+    if (forHooks.length) {
+      for (const hook of this.hooks.all) {
+        const events = await hook.afterStore?.(m, forHooks);
+        if (events) recorded.hookEvents.push(...events);
+      }
+    }
     return recorded;
   }
 
-  private async publish({ stored, changes }: Recorded): Promise<void> {
+  private async publish({ stored, changes, hookEvents }: Recorded): Promise<void> {
     const publishing = [
       ...stored.map(({ row, endpointName }) => this.events.publish<CheckResultEvent>(VigilEvents.CheckResult, toCheckResultEvent(row, endpointName))),
       ...changes.map((change) => this.events.publish<EndpointStatusChangedEvent>(VigilEvents.EndpointStatusChanged, change)),
+      ...hookEvents.map(({ channel, payload }) => this.events.publish(channel, payload)),
     ];
     for (const result of await Promise.allSettled(publishing)) {
       if (result.status === 'rejected') this.logger.warn({ err: result.reason, msg: 'could not publish a check event' });

@@ -48,4 +48,8 @@ export class CheckResultEntity {
   /** The worker (or API instance) that ran the check. */
   @Column({ type: 'varchar', length: 100, nullable: true })
   worker: string | null;
+
+  /** The check ran inside a maintenance window: it counts in history but opens no incident and is left out of SLAs. */
+  @Column({ name: 'in_maintenance', type: 'boolean', default: false })
+  inMaintenance: boolean;
 }

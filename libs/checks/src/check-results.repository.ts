@@ -11,6 +11,8 @@ export interface NewCheckResult {
   outcome: CheckOutcome;
   manual: boolean;
   worker: string | null;
+  /** Ran inside a maintenance window (set by a record hook); false when absent. */
+  inMaintenance?: boolean;
 }
 
 /** Longest failure message kept; the checker's messages are short, this only bounds a surprise. */
@@ -31,9 +33,9 @@ export class CheckResultsRepository {
     const col = <T>(pick: (r: NewCheckResult) => T) => rows.map(pick);
     const inserted: Array<Record<string, unknown>> = await manager.query(
       `INSERT INTO check_results
-         (endpoint_id, scheduled_for, checked_at, success, status_code, response_time_ms, reason, message, attempts, timings, assertions, manual, worker)
+         (endpoint_id, scheduled_for, checked_at, success, status_code, response_time_ms, reason, message, attempts, timings, assertions, manual, worker, in_maintenance)
        SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::boolean[], $5::int[], $6::int[], $7::varchar[],
-                            $8::text[], $9::smallint[], $10::jsonb[], $11::jsonb[], $12::boolean[], $13::varchar[])
+                            $8::text[], $9::smallint[], $10::jsonb[], $11::jsonb[], $12::boolean[], $13::varchar[], $14::boolean[])
        ON CONFLICT (endpoint_id, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING
        RETURNING *`,
       [
@@ -50,6 +52,7 @@ export class CheckResultsRepository {
         col((r) => JSON.stringify(r.outcome.assertions ?? [])),
         col((r) => r.manual),
         col((r) => r.worker),
+        col((r) => r.inMaintenance ?? false),
       ],
     );
     return inserted.map((raw) => this.toEntity(raw));

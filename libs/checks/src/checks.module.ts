@@ -6,6 +6,7 @@ import { CheckResultEntity } from './check-result.entity';
 import { CheckResultsRepository } from './check-results.repository';
 import { HttpChecker } from './checker';
 import { ChecksService } from './checks.service';
+import { CheckRecordHooks } from './record-hooks';
 import { RunCheckController } from './run-check.controller';
 import { ChecksV1Controller } from './v1/checks.controller';
 import { ChecksV2Controller } from './v2/checks.controller';
@@ -15,7 +16,7 @@ import { WorkerIdentity } from './worker-identity';
 @Module({
   imports: [EndpointsModule, TypeOrmModule.forFeature([CheckResultEntity])],
   controllers: [RunCheckController, ChecksV1Controller, ChecksV2Controller],
-  providers: [HttpChecker, CheckResultsRepository, CheckRecorder, ChecksService, WorkerIdentity],
-  exports: [HttpChecker, CheckRecorder, WorkerIdentity],
+  providers: [HttpChecker, CheckResultsRepository, CheckRecorder, CheckRecordHooks, ChecksService, WorkerIdentity],
+  exports: [HttpChecker, CheckRecorder, CheckRecordHooks, WorkerIdentity],
 })
 export class ChecksModule {}

@@ -8,3 +8,4 @@ export { nextEndpointState } from './status/endpoint-status';
 export { Scheduler, type SchedulerState } from './scheduler/scheduler';
 export { WorkerIdentity } from './worker-identity';
 export { checkRequestFrom, HttpChecker } from './checker';
+export { CheckRecordHooks, type CheckRecordHook, type HookEvent, type PendingCheck, type RecordedCheck } from './record-hooks';

@@ -8,6 +8,7 @@ import { CheckResultEntity } from '../check-result.entity';
 import { CheckResultsRepository } from '../check-results.repository';
 import type { CheckOutcome } from '../check-types';
 import { worstCaseCheckMs } from '../checker';
+import { CheckRecordHooks } from '../record-hooks';
 
 const URL = 'http://127.0.0.1:9/unused';
 const PAST = () => new Date(Date.now() - 5_000);
@@ -41,7 +42,7 @@ describe('claiming and completing slots (EndpointScheduleRepository + CheckRecor
     schedule = new EndpointScheduleRepository(m.dataSource.getRepository(EndpointEntity));
     results = new CheckResultsRepository(m.dataSource.getRepository(CheckResultEntity));
     const config = loadConfig({ NODE_ENV: 'test', STATUS_DOWN_THRESHOLD: '2' });
-    recorder = new CheckRecorder(m.dataSource, schedule, results, events, config);
+    recorder = new CheckRecorder(m.dataSource, schedule, results, events, config, new CheckRecordHooks());
   });
   afterAll(() => m?.close());
   beforeEach(() => m.dataSource.query('TRUNCATE endpoints CASCADE'));
