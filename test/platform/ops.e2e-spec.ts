@@ -91,6 +91,26 @@ describe('ops routes and documentation', () => {
     expect(res.text).toContain('swagger-ui');
   });
 
+  it('sends the OWASP REST security headers on JSON answers and the full helmet set on pages', async () => {
+    const json = await stack.api.http.get('/api/v1/auth/me').set('X-API-Key', ADMIN_KEY);
+    expect(json.status).toBe(200);
+    expect(json.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(json.headers['x-frame-options']).toBe('DENY');
+    expect(json.headers['x-content-type-options']).toBe('nosniff');
+    expect(json.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
+    expect(json.headers['referrer-policy']).toBe('no-referrer');
+    expect(json.headers['x-powered-by']).toBeUndefined();
+    // Browser-page headers are left off JSON answers.
+    expect(json.headers['cross-origin-opener-policy']).toBeUndefined();
+
+    const page = await stack.api.http.get('/docs/errors');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("img-src 'self' data:");
+    expect(page.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['x-powered-by']).toBeUndefined();
+  });
+
   it('serves at /openapi.json the OpenAPI 3 document of both versions, with the key scheme and envelopes', async () => {
     const res = await stack.api.http.get('/openapi.json');
     expect(res.status).toBe(200);

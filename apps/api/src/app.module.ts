@@ -14,6 +14,7 @@ import {
   LoggingModule,
   MetaController,
   ResilientThrottlerStorage,
+  ResponseInterceptor,
   VigilValidationPipe,
 } from '@vigil/common';
 import { ConfigModule, VigilConfig } from '@vigil/config';
@@ -67,9 +68,10 @@ export class AppModule {
         // presented key), and a flood of bad keys never reaches the key lookup.
         { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
-        // Idempotency wraps the envelope so it keeps and replays the final body.
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+        // The envelope, and Idempotency-Key around it, as one link of the interceptor chain.
+        IdempotencyInterceptor,
+        EnvelopeInterceptor,
+        { provide: APP_INTERCEPTOR, useClass: ResponseInterceptor },
       ],
     };
   }

@@ -5,6 +5,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import { SwaggerModule } from '@nestjs/swagger';
 import { jsonBodiesOnly, requestContext, versionLifecycle } from '@vigil/common';
 import type { VigilConfig } from '@vigil/config';
+import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -32,7 +33,7 @@ export function configureApp(app: NestExpressApplication, config: VigilConfig, p
     app.use(app.get(HttpMetrics).middleware);
   }
   app.use(requestContext);
-  app.use(helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': null } } }));
+  app.use(securityHeaders());
   if (config.cors.origins.length) {
     app.enableCors({
       origin: config.cors.origins.includes('*') ? '*' : config.cors.origins,
@@ -61,6 +62,28 @@ export function configureApp(app: NestExpressApplication, config: VigilConfig, p
   if (config.http.docsEnabled && !preview) {
     SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   }
+}
+
+/**
+ * helmet's headers, by kind of answer. Pages (/docs, /docs/errors, /) get helmet's full set with a CSP
+ * that lets Swagger UI run. JSON under /api renders nothing, so it gets the OWASP REST set only: a CSP
+ * that allows nothing, no framing, nosniff, HSTS, no referrer, same-origin resources; the browser-page
+ * headers (COOP, Origin-Agent-Cluster, DNS prefetch, ...) would be bytes on every answer for nothing.
+ */
+function securityHeaders(): RequestHandler {
+  const forPages = helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': null } } });
+  const forJson = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] } },
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  return (req, res, next) => (req.url.startsWith('/api/') ? forJson : forPages)(req, res, next);
 }
 
 export type { INestApplication };

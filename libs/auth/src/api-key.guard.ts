@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AppError, ErrorCode, IS_PUBLIC, ROLES, type Role, type VigilRequest } from '@vigil/common';
+import { AppError, ErrorCode, IS_PUBLIC, PerRoute, presentedApiKey, ROLES, type Role, type VigilRequest } from '@vigil/common';
 import { ApiKeysService } from './api-keys.service';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -12,6 +12,9 @@ const DEFAULT_WRITERS: Role[] = ['admin', 'operator'];
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  /** Per route: public or not, and the roles it names (undefined: the read/write default). */
+  private readonly routes = new PerRoute<{ isPublic: boolean; roles: Role[] | undefined }>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeysService,
@@ -19,14 +22,20 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const route = this.routes.get(context, () => {
+      const targets = [context.getHandler(), context.getClass()];
+      return {
+        isPublic: this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) === true,
+        roles: this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets),
+      };
+    });
+    if (route.isPublic) return true;
     const req = context.switchToHttp().getRequest<VigilRequest>();
-    const presented = req.headers['x-api-key'];
-    if (typeof presented !== 'string' || presented.trim() === '') throw new AppError(ErrorCode.AUTH_MISSING_API_KEY);
-    req.principal = await this.keys.authenticate(presented.trim());
+    const presented = presentedApiKey(req);
+    if (!presented) throw new AppError(ErrorCode.AUTH_MISSING_API_KEY);
+    req.principal = await this.keys.authenticate(presented.key, presented.hash);
 
-    const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets) ?? (READ_METHODS.has(req.method) ? undefined : DEFAULT_WRITERS);
+    const allowed = route.roles ?? (READ_METHODS.has(req.method) ? undefined : DEFAULT_WRITERS);
     if (allowed && req.principal.role !== 'admin' && !allowed.includes(req.principal.role)) {
       throw new AppError(ErrorCode.PERM_DENIED, `This action needs one of the roles: ${allowed.join(', ')} (your key is ${req.principal.role})`);
     }

@@ -30,7 +30,7 @@ export abstract class VigilConfig {
     failureMode: (typeof REDIS_FAILURE_MODES)[number];
     commandTimeoutMs: number;
   };
-  abstract readonly rateLimit: { enabled: boolean; limit: number; windowS: number; perIp: number };
+  abstract readonly rateLimit: { enabled: boolean; limit: number; windowS: number; perIp: number; leaseMax: number };
   abstract readonly auth: { bootstrapKey?: string; cacheTtlMs: number };
   abstract readonly idempotency: { ttlS: number; lockTtlS: number };
   abstract readonly cors: { origins: string[]; credentials: boolean };

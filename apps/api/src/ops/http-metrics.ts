@@ -24,14 +24,23 @@ export class HttpMetrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  /** Label children by "method route status": prom-client would hash the label object on every request. */
+  private readonly series = new Map<string, { count: ReturnType<Counter['labels']>; time: ReturnType<Histogram['labels']> }>();
+
   /** Express middleware: times each request and labels it by its route pattern (never the raw URL). */
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
-    const end = this.duration.startTimer();
+    const started = performance.now();
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? (res.statusCode === 404 ? 'unmatched' : 'middleware');
       const routeLabel = `${req.baseUrl ?? ''}${route}`;
-      this.requests.inc({ method: req.method, route: routeLabel, status: String(res.statusCode) });
-      end({ method: req.method, route: routeLabel });
+      const id = `${req.method} ${routeLabel} ${res.statusCode}`;
+      let series = this.series.get(id);
+      if (!series) {
+        series = { count: this.requests.labels(req.method, routeLabel, String(res.statusCode)), time: this.duration.labels(req.method, routeLabel) };
+        this.series.set(id, series);
+      }
+      series.count.inc();
+      series.time.observe((performance.now() - started) / 1000);
     });
     next();
   };

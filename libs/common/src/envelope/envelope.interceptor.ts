@@ -2,6 +2,7 @@ import { type CallHandler, type ExecutionContext, Injectable, type NestIntercept
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { map, type Observable } from 'rxjs';
+import { PerRoute } from '../http/per-route';
 import { responseMeta } from '../http/response-meta';
 import type { VigilRequest } from '../http/vigil-request';
 import { CREATED_LOCATION } from './created-location.decorator';
@@ -12,13 +13,20 @@ export const RAW_RESPONSE = 'vigil:raw-response';
 /** Wraps every HTTP answer in the success envelope (204 stays empty; @RawResponse routes are left alone). */
 @Injectable()
 export class EnvelopeInterceptor implements NestInterceptor {
+  private readonly routes = new PerRoute<{ raw: boolean; location: string | undefined }>();
+
   constructor(private readonly reflector: Reflector) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(RAW_RESPONSE, targets)) return next.handle();
-    const location = this.reflector.getAllAndOverride<string | undefined>(CREATED_LOCATION, targets);
+    const { raw, location } = this.routes.get(context, () => {
+      const targets = [context.getHandler(), context.getClass()];
+      return {
+        raw: this.reflector.getAllAndOverride<boolean>(RAW_RESPONSE, targets) === true,
+        location: this.reflector.getAllAndOverride<string | undefined>(CREATED_LOCATION, targets),
+      };
+    });
+    if (raw) return next.handle();
     const req = context.switchToHttp().getRequest<VigilRequest>();
     const res = context.switchToHttp().getResponse<Response>();
 

@@ -21,7 +21,8 @@ export class LoggingModule {
               req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
             },
           },
-          forRoutes: ['*path'],
+          // LOG_LEVEL=silent: no per-request logger is built at all (it would cost every request and log nothing).
+          forRoutes: config.logLevel === 'silent' ? [] : ['*path'],
         }),
       ],
     };

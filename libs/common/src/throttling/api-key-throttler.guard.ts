@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, type ThrottlerModuleOptions, type ThrottlerRequest } from '@nestjs/throttler';
@@ -6,6 +5,8 @@ import { VigilConfig } from '@vigil/config';
 import type { Response } from 'express';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-codes';
+import { PerRoute } from '../http/per-route';
+import { presentedApiKey } from '../http/presented-api-key';
 import type { VigilRequest } from '../http/vigil-request';
 import type { CounterRequest, ResilientThrottlerStorage } from './resilient-throttler.storage';
 
@@ -13,17 +14,32 @@ import type { CounterRequest, ResilientThrottlerStorage } from './resilient-thro
 export const PER_IP_THROTTLER = 'per_ip';
 export const ipTracker = (req: Record<string, any>): string => `ip:${(req as VigilRequest).ip ?? 'unknown'}`;
 
-const PENDING = Symbol('vigil:rate-limit-counters');
-type PendingRequest = VigilRequest & { [PENDING]?: CounterRequest[] };
+const PLANNING = Symbol('vigil:rate-limit-plan');
+type PlanningRequest = VigilRequest & { [PLANNING]?: CounterPlan[] };
+
+/** One counter a route's requests are counted on, as @nestjs/throttler resolves it for that route. */
+interface CounterPlan {
+  name: string;
+  limit: number;
+  ttl: number;
+  blockDuration: number;
+  /** Route-scoped budget (its own @Throttle numbers): `Class.handler:`, else '' (the caller's shared budget). */
+  scope: string;
+  tracker: (req: Record<string, any>, context: ExecutionContext) => Promise<string> | string;
+}
 
 /**
  * The throttler, tracked per presented API key (per client IP without one), answering the contract's
  * headers: X-RateLimit-Limit/-Remaining/-Reset (epoch seconds) on every limited response, Retry-After on
  * 429. Routes without @Throttle share one budget per caller; a route with its own @Throttle has its own.
- * @nestjs/throttler resolves the throttlers, limits and skips; the counting of all of them is one storage call.
+ * @nestjs/throttler resolves the throttlers, limits and skips of a route once (its decorators are static);
+ * each request then counts all of them in one storage call.
  */
 @Injectable()
 export class ApiKeyThrottlerGuard extends ThrottlerGuard {
+  /** Per route: the counters its requests are counted on. */
+  private readonly plans = new PerRoute<CounterPlan[]>();
+
   constructor(
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
     @InjectThrottlerStorage() private readonly counters: ResilientThrottlerStorage,
@@ -33,13 +49,30 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
     super(options, counters, reflector);
   }
 
+  override async onModuleInit(): Promise<void> {
+    await super.onModuleInit();
+    // Plans are resolved once per route, so nothing may depend on the request beyond the tracker.
+    if (this.throttlers.some((t) => t.skipIf || typeof t.limit === 'function' || typeof t.ttl === 'function') || this.commonOptions.skipIf) {
+      throw new Error('ApiKeyThrottlerGuard resolves limits once per route: skipIf and function-valued limits are not supported');
+    }
+  }
+
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<PendingRequest>();
-    req[PENDING] = [];
-    await super.canActivate(context);
-    const pending = req[PENDING];
-    delete req[PENDING];
-    if (!pending.length) return true;
+    if (!this.config.rateLimit.enabled) return true;
+    const plan = await this.planFor(context);
+    if (!plan.length) return true;
+    const req = context.switchToHttp().getRequest<VigilRequest>();
+    const pending: CounterRequest[] = [];
+    for (const p of plan) {
+      const tracker = await p.tracker(req, context);
+      pending.push({
+        key: `${this.config.redis.keyPrefix}rl:${p.name}:${p.scope}${tracker}`,
+        ttl: p.ttl,
+        limit: p.limit,
+        blockDuration: p.blockDuration,
+        name: p.name,
+      });
+    }
     const records = await this.counters.incrementAll(pending);
     const res = context.switchToHttp().getResponse<Response>();
     const nowS = Math.floor(Date.now() / 1000);
@@ -67,27 +100,32 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
     return true;
   }
 
-  protected override async shouldSkip(): Promise<boolean> {
-    return !this.config.rateLimit.enabled;
+  /** The route's counters: resolved by the base guard on its first request (handleRequest collects them). */
+  private async planFor(context: ExecutionContext): Promise<CounterPlan[]> {
+    const known = this.plans.peek(context);
+    if (known) return known;
+    const req = context.switchToHttp().getRequest<PlanningRequest>();
+    req[PLANNING] = [];
+    await super.canActivate(context);
+    const plan = req[PLANNING];
+    delete req[PLANNING];
+    this.plans.set(context, plan);
+    return plan;
   }
 
   /** Per presented API key (by its hash: the guard runs before the key is checked), per IP without one. */
   protected override async getTracker(req: Record<string, any>): Promise<string> {
-    const r = req as VigilRequest;
-    const key = r.headers['x-api-key'];
-    if (typeof key === 'string' && key.trim() !== '') return `key:${createHash('sha256').update(key.trim()).digest('hex').slice(0, 32)}`;
-    return `ip:${r.ip ?? 'unknown'}`;
+    const presented = presentedApiKey(req as VigilRequest);
+    return presented ? `key:${presented.hash.slice(0, 32)}` : `ip:${(req as VigilRequest).ip ?? 'unknown'}`;
   }
 
-  /** Called by the base guard once per throttler that applies: only collects the counter. */
+  /** Called by the base guard, once per throttler that applies to a route being planned: records the counter. */
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
     const { context, limit, ttl, throttler, blockDuration, getTracker } = props;
-    const req = context.switchToHttp().getRequest<PendingRequest>();
     const name = throttler.name ?? 'default';
     const ownBudget = limit !== throttler.limit || ttl !== throttler.ttl;
     const scope = ownBudget ? `${context.getClass().name}.${context.getHandler().name}:` : '';
-    const key = `${this.config.redis.keyPrefix}rl:${name}:${scope}${await getTracker(req, context)}`;
-    req[PENDING]?.push({ key, ttl, limit, blockDuration, name });
+    context.switchToHttp().getRequest<PlanningRequest>()[PLANNING]?.push({ name, limit, ttl, blockDuration, scope, tracker: getTracker });
     return true;
   }
 }
