@@ -100,6 +100,8 @@ describe('ops routes and documentation', () => {
     expect(json.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
     expect(json.headers['referrer-policy']).toBe('no-referrer');
     expect(json.headers['x-powered-by']).toBeUndefined();
+    // No ETag: an envelope (request_id, timestamp) never repeats, so it could never answer 304.
+    expect(json.headers.etag).toBeUndefined();
     // Browser-page headers are left off JSON answers.
     expect(json.headers['cross-origin-opener-policy']).toBeUndefined();
 

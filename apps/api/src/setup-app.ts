@@ -59,6 +59,9 @@ export function configureApp(app: NestExpressApplication, config: VigilConfig, p
   app.enableVersioning({ type: VersioningType.URI, prefix: 'v' });
   app.useWebSocketAdapter(new WsAdapter(app));
   app.set('query parser', 'simple');
+  // Every envelope carries its own request_id and timestamp, so an ETag of the body could never match a
+  // later request (no 304 is possible) and hashing each body would be work for nothing.
+  app.set('etag', false);
   if (config.http.docsEnabled && !preview) {
     SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   }
