@@ -1,6 +1,16 @@
 import { Platform1764000000000 } from './1764000000000-platform';
 import { Monitoring1764100000000 } from './1764100000000-monitoring';
 import { MaintenanceMark1764200000000 } from './1764200000000-maintenance-mark';
+import { UptimeRollups1764300000000 } from './1764300000000-uptime-rollups';
+import { Incidents1764400000000 } from './1764400000000-incidents';
+import { MaintenanceWindows1764450000000 } from './1764450000000-maintenance-windows';
 
 /** Every migration, oldest first. A new migration file is added here too. */
-export const MIGRATIONS = [Platform1764000000000, Monitoring1764100000000, MaintenanceMark1764200000000];
+export const MIGRATIONS = [
+  Platform1764000000000,
+  Monitoring1764100000000,
+  MaintenanceMark1764200000000,
+  UptimeRollups1764300000000,
+  Incidents1764400000000,
+  MaintenanceWindows1764450000000,
+];

@@ -18,6 +18,7 @@ const RESULT_FIELDS = [
   'timings',
   'assertions',
   'manual',
+  'in_maintenance',
 ].sort();
 
 describe('check routes: run a check now, and history', () => {

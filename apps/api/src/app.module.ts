@@ -21,8 +21,10 @@ import { ConfigModule, VigilConfig } from '@vigil/config';
 import { DatabaseModule } from '@vigil/database';
 import { EndpointsModule } from '@vigil/endpoints';
 import { EventsModule } from '@vigil/events';
+import { IncidentsModule } from '@vigil/incidents';
 import { LiveModule } from '@vigil/live';
 import { RedisModule, RedisService } from '@vigil/redis';
+import { RetentionModule, UptimeModule } from '@vigil/uptime';
 import { BootstrapKeys } from './bootstrap-keys';
 import { ErrorsPageController } from './ops/errors-page.controller';
 import { HttpMetrics } from './ops/http-metrics';
@@ -54,8 +56,12 @@ export class AppModule {
         EndpointsModule,
         ChecksModule,
         LiveModule,
+        IncidentsModule,
+        UptimeModule,
         // Single-process mode (the quick start): this server also runs the checks.
         ...(config.checks.runInThisProcess ? [CheckSchedulerModule] : []),
+        // Retention runs only where checks run (one run at a time across processes: advisory lock).
+        ...(config.checks.runInThisProcess ? [RetentionModule] : []),
       ],
       controllers: [OpsController, ErrorsPageController, MetaController],
       providers: [

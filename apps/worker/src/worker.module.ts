@@ -4,7 +4,9 @@ import { LoggingModule } from '@vigil/common';
 import { ConfigModule, type VigilConfig } from '@vigil/config';
 import { DatabaseModule } from '@vigil/database';
 import { EventsModule } from '@vigil/events';
+import { IncidentsModule } from '@vigil/incidents';
 import { RedisModule } from '@vigil/redis';
+import { RetentionModule, UptimeModule } from '@vigil/uptime';
 
 /** Composition root of a check worker: scheduler and checker, no HTTP. Run as many as needed. */
 @Module({})
@@ -12,7 +14,17 @@ export class WorkerModule {
   static register(config: VigilConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(config), RedisModule, EventsModule, DatabaseModule, CheckSchedulerModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config),
+        RedisModule,
+        EventsModule,
+        DatabaseModule,
+        CheckSchedulerModule,
+        IncidentsModule,
+        UptimeModule,
+        RetentionModule,
+      ],
     };
   }
 }

@@ -17,6 +17,6 @@ import { WorkerIdentity } from './worker-identity';
   imports: [EndpointsModule, TypeOrmModule.forFeature([CheckResultEntity])],
   controllers: [RunCheckController, ChecksV1Controller, ChecksV2Controller],
   providers: [HttpChecker, CheckResultsRepository, CheckRecorder, CheckRecordHooks, ChecksService, WorkerIdentity],
-  exports: [HttpChecker, CheckRecorder, CheckRecordHooks, WorkerIdentity],
+  exports: [HttpChecker, CheckRecorder, CheckRecordHooks, WorkerIdentity, ChecksService],
 })
 export class ChecksModule {}

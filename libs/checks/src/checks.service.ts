@@ -122,5 +122,6 @@ export function toCheckResultDto(row: CheckResultEntity): CheckResultDto {
     timings: row.timings,
     assertions: row.assertions,
     manual: row.manual,
+    in_maintenance: row.inMaintenance,
   };
 }

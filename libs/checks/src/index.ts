@@ -4,6 +4,7 @@ export { ChecksModule } from './checks.module';
 export { CheckResultEntity } from './check-result.entity';
 export { CheckRecorder, type ScheduledCheckResult } from './check-recorder';
 export { CheckResultDto } from './dto/check-result.dto';
+export { ChecksService } from './checks.service';
 export { nextEndpointState } from './status/endpoint-status';
 export { Scheduler, type SchedulerState } from './scheduler/scheduler';
 export { WorkerIdentity } from './worker-identity';

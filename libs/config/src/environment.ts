@@ -276,4 +276,64 @@ export class Environment {
   @Min(1024)
   @Max(256 * 1024 * 1024)
   WS_MAX_BUFFERED_BYTES = 1024 * 1024;
+
+  // --- Uptime analytics ---
+
+  /** Longest window an uptime query may cover, in days. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  UPTIME_MAX_WINDOW_DAYS = 400;
+
+  /** Most buckets one uptime series may return (10080: a week of minutes). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(100_000)
+  UPTIME_MAX_BUCKETS = 10_080;
+
+  // --- Retention (deletes old rows in small batches; runs where checks run) ---
+
+  /** Days raw check results are kept. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  RETENTION_RAW_DAYS = 30;
+
+  /** Days minute rollups are kept (as many rows as raw results at 1-minute intervals: keep no longer than raw). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  RETENTION_MINUTE_DAYS = 30;
+
+  /** Days hour and day rollups are kept. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(36500)
+  RETENTION_ROLLUP_DAYS = 400;
+
+  /** Seconds between two retention runs. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(604_800)
+  RETENTION_INTERVAL_S = 3600;
+
+  /** Rows one retention batch (one short transaction) deletes at most. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RETENTION_BATCH_SIZE = 5000;
+
+  /** Pause between two retention batches, ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  RETENTION_BATCH_PAUSE_MS = 100;
 }

@@ -103,6 +103,15 @@ export function loadConfig(source: EnvSource = process.env): VigilConfig {
     },
     scheduler: { tickMs: env.SCHEDULER_TICK_MS, batchSize: env.SCHEDULER_BATCH_SIZE, leaseS: env.SCHEDULER_LEASE_S },
     live: { pingIntervalS: env.WS_PING_INTERVAL_S, statusIntervalS: env.WS_STATUS_INTERVAL_S, maxBufferedBytes: env.WS_MAX_BUFFERED_BYTES },
+    uptime: { maxWindowDays: env.UPTIME_MAX_WINDOW_DAYS, maxBuckets: env.UPTIME_MAX_BUCKETS },
+    retention: {
+      rawDays: env.RETENTION_RAW_DAYS,
+      minuteDays: env.RETENTION_MINUTE_DAYS,
+      rollupDays: env.RETENTION_ROLLUP_DAYS,
+      intervalS: env.RETENTION_INTERVAL_S,
+      batchSize: env.RETENTION_BATCH_SIZE,
+      batchPauseMs: env.RETENTION_BATCH_PAUSE_MS,
+    },
     apiVersions: [
       { version: '1', status: env.API_V1_STATUS, deprecatedAt: date(env.API_V1_DEPRECATED_AT), sunsetAt: date(env.API_V1_SUNSET_AT) },
       { version: '2', status: env.API_V2_STATUS, deprecatedAt: date(env.API_V2_DEPRECATED_AT), sunsetAt: date(env.API_V2_SUNSET_AT) },

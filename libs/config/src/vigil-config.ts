@@ -48,4 +48,15 @@ export abstract class VigilConfig {
   };
   abstract readonly scheduler: { tickMs: number; batchSize: number; leaseS: number };
   abstract readonly live: { pingIntervalS: number; statusIntervalS: number; maxBufferedBytes: number };
+  /** Uptime queries: longest window (days) and most buckets one series may return. */
+  abstract readonly uptime: { maxWindowDays: number; maxBuckets: number };
+  /** Retention job: days each table keeps, run interval, batch size and the pause between batches. */
+  abstract readonly retention: {
+    rawDays: number;
+    minuteDays: number;
+    rollupDays: number;
+    intervalS: number;
+    batchSize: number;
+    batchPauseMs: number;
+  };
 }

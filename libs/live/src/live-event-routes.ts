@@ -1,4 +1,4 @@
-import { type CheckResultEvent, type EndpointStatusChangedEvent, VigilEvents } from '@vigil/events';
+import { type CheckResultEvent, type EndpointStatusChangedEvent, type IncidentEvent, VigilEvents } from '@vigil/events';
 import { endpointTopics } from './live-topics';
 
 /** One EventBus channel forwarded to /ws/live: the message type clients see and the topics it goes to. */
@@ -24,4 +24,6 @@ function route<T>(channel: string, type: string, topics: (payload: T) => string[
 export const LIVE_EVENT_ROUTES: readonly LiveEventRoute[] = [
   route<CheckResultEvent>(VigilEvents.CheckResult, 'check_result', (e) => ['checks', ...endpointTopics(e.endpoint_id)]),
   route<EndpointStatusChangedEvent>(VigilEvents.EndpointStatusChanged, 'endpoint_status_change', (e) => ['status', 'checks', ...endpointTopics(e.endpoint_id)]),
+  route<IncidentEvent>(VigilEvents.IncidentOpened, 'incident_opened', (e) => ['alerts', 'status', ...endpointTopics(e.endpoint_id)]),
+  route<IncidentEvent>(VigilEvents.IncidentResolved, 'incident_resolved', (e) => ['alerts', 'status', ...endpointTopics(e.endpoint_id)]),
 ];

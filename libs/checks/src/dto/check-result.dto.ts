@@ -56,4 +56,6 @@ export class CheckResultDto {
   assertions: AssertionResultDto[];
   /** Run on demand (POST .../check) rather than by the schedule. */
   manual: boolean;
+  /** The check ran inside a maintenance window: kept in history, opens no incident, left out of SLAs. */
+  in_maintenance: boolean;
 }

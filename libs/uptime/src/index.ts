@@ -1,0 +1,11 @@
+export { UptimeModule } from './uptime.module';
+export { UptimeService } from './uptime.service';
+export { UptimeRollupsRepository, type RollupInput } from './rollups/uptime-rollups.repository';
+export { ROLLUP_UNITS, type RollupUnit } from './rollups/rollup-units';
+export { LatencyHistogram, FIELD_CAPACITY, FIELD_DIGITS } from './histogram/latency-histogram';
+export { BUCKET_COUNT, bucketOf, bucketValue, MAX_TRACKED_MS, RELATIVE_ERROR } from './histogram/latency-buckets';
+export { UptimeQueryRepository, type EndpointUptime } from './query/uptime-query.repository';
+export { UptimeAggregate, type ResponseTimeStats } from './query/uptime-aggregate';
+export { UPTIME_PERIODS, type UptimePeriod, type UptimeWindow } from './query/uptime-window';
+export { RetentionModule } from './retention/retention.module';
+export { RetentionService, RETENTION_LOCK, type RetentionRun, type RetentionTableResult } from './retention/retention.service';

@@ -1,0 +1,143 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { VigilConfig } from '@vigil/config';
+import { DataSource, type QueryRunner } from 'typeorm';
+
+/** Arbitrary, fixed: every Vigil process takes the same lock so only one retention run goes at a time. */
+/** Advisory lock keys in use: 727001 migrations, 727002 bootstrap keys, 727003 retention. */
+export const RETENTION_LOCK = 727_003;
+
+const DAY_MS = 86_400_000;
+/** The first run waits this long after bootstrap, so it never competes with start-up work. */
+const FIRST_RUN_DELAY_MS = 60_000;
+
+/** A table the retention job trims: rows whose `timeColumn` is before the cutoff go. */
+interface RetentionTarget {
+  table: 'check_results' | 'uptime_minute' | 'uptime_hour' | 'uptime_day';
+  timeColumn: 'checked_at' | 'bucket_start';
+  days: number;
+}
+
+export interface RetentionTableResult {
+  table: RetentionTarget['table'];
+  /** Rows older than this instant were deleted; a row exactly at it is kept. */
+  cutoff: Date;
+  deleted: number;
+  batches: number;
+}
+
+/** What one run did: `skipped` when another process (or run) held the retention lock. */
+export type RetentionRun = { skipped: true } | { skipped: false; tables: RetentionTableResult[]; deleted: number };
+
+/**
+ * Deletes old raw check results and rollup rows in small batches (each its own autocommit statement, so
+ * writers never wait on a long transaction), pausing between batches. Runs on a timer in the processes
+ * that run checks; a session advisory lock on the run's own connection keeps it to one run at a time
+ * across every process. Incidents are never touched.
+ */
+@Injectable()
+export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Retention');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+  private stopped = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: VigilConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.schedule(Math.min(FIRST_RUN_DELAY_MS, this.config.retention.intervalS * 1000));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** The tables, their time columns and how many days each keeps. */
+  targets(): RetentionTarget[] {
+    const r = this.config.retention;
+    return [
+      { table: 'check_results', timeColumn: 'checked_at', days: r.rawDays },
+      { table: 'uptime_minute', timeColumn: 'bucket_start', days: r.minuteDays },
+      { table: 'uptime_hour', timeColumn: 'bucket_start', days: r.rollupDays },
+      { table: 'uptime_day', timeColumn: 'bucket_start', days: r.rollupDays },
+    ];
+  }
+
+  /** One run now (the timer calls this; so may tests and tools). Resolves `{ skipped: true }` if another run holds the lock. */
+  async runOnce(now = new Date()): Promise<RetentionRun> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RETENTION_LOCK])) as Array<{
+        locked: boolean;
+      }>;
+      if (!locked) {
+        this.logger.debug('another retention run holds the lock: skipping');
+        return { skipped: true };
+      }
+      try {
+        const tables: RetentionTableResult[] = [];
+        for (const target of this.targets()) {
+          if (this.stopped) break;
+          tables.push(await this.trim(runner, target, new Date(now.getTime() - target.days * DAY_MS)));
+        }
+        const deleted = tables.reduce((sum, t) => sum + t.deleted, 0);
+        this.logger.log(
+          `deleted ${deleted} row(s): ${tables.map((t) => `${t.table} ${t.deleted} (before ${t.cutoff.toISOString()}, ${t.batches} batch(es))`).join(', ')}`,
+        );
+        return { skipped: false, tables, deleted };
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK]).catch(() => undefined);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Waits between two batches, so the job takes a small share of the database. */
+  protected pause(): Promise<void> {
+    const ms = this.config.retention.batchPauseMs;
+    return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+  }
+
+  private async trim(runner: QueryRunner, target: RetentionTarget, cutoff: Date): Promise<RetentionTableResult> {
+    const { table, timeColumn } = target;
+    const batchSize = this.config.retention.batchSize;
+    // The inner select walks the time index; the outer condition is re-checked on the row actually deleted.
+    const sql = `DELETE FROM ${table}
+      WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE ${timeColumn} < $1 LIMIT $2))
+        AND ${timeColumn} < $1`;
+    let deleted = 0;
+    let batches = 0;
+    while (!this.stopped) {
+      // Autocommit: every batch is its own short transaction.
+      const result = (await runner.query(sql, [cutoff, batchSize], true)) as { affected?: number };
+      const affected = result.affected ?? 0;
+      deleted += affected;
+      batches++;
+      if (affected < batchSize) break;
+      await this.pause();
+    }
+    return { table, cutoff, deleted, batches };
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const run = this.runOnce()
+        .catch((err: unknown) => this.logger.error(`retention run failed: ${err instanceof Error ? err.message : String(err)}`))
+        .finally(() => {
+          this.running = undefined;
+          this.schedule(this.config.retention.intervalS * 1000);
+        });
+      this.running = run;
+    }, delayMs);
+    this.timer.unref();
+  }
+}
