@@ -11,6 +11,10 @@ export class LocalEventBus implements EventBus {
     this.deliver(channel, payload);
   }
 
+  async publishMany<T>(channel: string, payloads: readonly T[]): Promise<void> {
+    for (const payload of payloads) this.deliver(channel, payload);
+  }
+
   deliver(channel: string, payload: unknown): void {
     for (const listener of this.emitter.listeners(channel)) {
       try {
