@@ -4,6 +4,7 @@ import { MaintenanceMark1764200000000 } from './1764200000000-maintenance-mark';
 import { UptimeRollups1764300000000 } from './1764300000000-uptime-rollups';
 import { Incidents1764400000000 } from './1764400000000-incidents';
 import { MaintenanceWindows1764450000000 } from './1764450000000-maintenance-windows';
+import { EndpointHotUpdates1764500000000 } from './1764500000000-endpoint-hot-updates';
 
 /** Every migration, oldest first. A new migration file is added here too. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   UptimeRollups1764300000000,
   Incidents1764400000000,
   MaintenanceWindows1764450000000,
+  EndpointHotUpdates1764500000000,
 ];

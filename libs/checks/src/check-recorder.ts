@@ -162,7 +162,11 @@ export class CheckRecorder {
 
   private async publish({ stored, changes, hookEvents }: Recorded): Promise<void> {
     const publishing = [
-      ...stored.map(({ row, endpointName }) => this.events.publish<CheckResultEvent>(VigilEvents.CheckResult, toCheckResultEvent(row, endpointName))),
+      // One message for the batch's results: listeners still get one CheckResult each, in this order.
+      this.events.publishMany<CheckResultEvent>(
+        VigilEvents.CheckResult,
+        stored.map(({ row, endpointName }) => toCheckResultEvent(row, endpointName)),
+      ),
       ...changes.map((change) => this.events.publish<EndpointStatusChangedEvent>(VigilEvents.EndpointStatusChanged, change)),
       ...hookEvents.map(({ channel, payload }) => this.events.publish(channel, payload)),
     ];

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { EntityManager, Repository } from 'typeorm';
+import { type PgArrayElement, pgArrayLiteral } from '@vigil/database';
+import type { EntityManager } from 'typeorm';
 import { CheckResultEntity } from './check-result.entity';
 import type { CheckOutcome } from './check-types';
 
@@ -21,48 +21,115 @@ const MAX_MESSAGE = 2000;
 /** The SQL that stores check results. */
 @Injectable()
 export class CheckResultsRepository {
-  constructor(@InjectRepository(CheckResultEntity) private readonly results: Repository<CheckResultEntity>) {}
-
   /**
    * Stores a batch in one statement (unnest of one array per column). A slot that already has its result
    * is skipped by the unique slot index (`ON CONFLICT DO NOTHING`), so a slot is never stored twice even
    * if it ran twice; only the rows actually inserted are returned.
+   *
+   * This runs for every scheduled check, so it sends timestamps as epoch milliseconds and reads back only
+   * the generated ids: the returned entities are built from what was inserted (the same values the table
+   * now holds: `timestamptz(3)` keeps whole milliseconds, the rest is stored as given).
    */
   async insertMany(manager: EntityManager, rows: NewCheckResult[]): Promise<CheckResultEntity[]> {
     if (rows.length === 0) return [];
-    const col = <T>(pick: (r: NewCheckResult) => T) => rows.map(pick);
-    const inserted: Array<Record<string, unknown>> = await manager.query(
+    const values = rows.map(toStoredValues);
+    const col = (pick: (v: StoredValues) => PgArrayElement) => pgArrayLiteral(values.map(pick));
+    const inserted: InsertedRow[] = await manager.query(
       `INSERT INTO check_results
          (endpoint_id, scheduled_for, checked_at, success, status_code, response_time_ms, reason, message, attempts, timings, assertions, manual, worker, in_maintenance)
-       SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::boolean[], $5::int[], $6::int[], $7::varchar[],
-                            $8::text[], $9::smallint[], $10::jsonb[], $11::jsonb[], $12::boolean[], $13::varchar[], $14::boolean[])
+       SELECT u.endpoint_id, to_timestamp(u.scheduled_for_ms / 1000), to_timestamp(u.checked_at_ms / 1000), u.success, u.status_code,
+              u.response_time_ms, u.reason, u.message, u.attempts, u.timings, u.assertions, u.manual, u.worker, u.in_maintenance
+       FROM unnest($1::uuid[], $2::float8[], $3::float8[], $4::boolean[], $5::int[], $6::int[], $7::varchar[],
+                   $8::text[], $9::smallint[], $10::jsonb[], $11::jsonb[], $12::boolean[], $13::varchar[], $14::boolean[])
+         AS u(endpoint_id, scheduled_for_ms, checked_at_ms, success, status_code, response_time_ms, reason,
+              message, attempts, timings, assertions, manual, worker, in_maintenance)
        ON CONFLICT (endpoint_id, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING
-       RETURNING *`,
+       RETURNING id, endpoint_id, (extract(epoch FROM scheduled_for) * 1000)::float8 AS scheduled_for_ms`,
       [
-        col((r) => r.endpointId),
-        col((r) => r.scheduledFor),
-        col((r) => r.outcome.checked_at),
-        col((r) => r.outcome.success),
-        col((r) => r.outcome.status_code),
-        col((r) => Math.max(0, Math.round(r.outcome.response_time_ms))),
-        col((r) => r.outcome.reason),
-        col((r) => r.outcome.message?.slice(0, MAX_MESSAGE) ?? null),
-        col((r) => r.outcome.attempts),
-        col((r) => JSON.stringify(r.outcome.timings)),
-        col((r) => JSON.stringify(r.outcome.assertions ?? [])),
-        col((r) => r.manual),
-        col((r) => r.worker),
-        col((r) => r.inMaintenance ?? false),
+        col((v) => v.row.endpointId),
+        col((v) => v.row.scheduledFor?.getTime() ?? null),
+        col((v) => v.row.outcome.checked_at.getTime()),
+        col((v) => v.row.outcome.success),
+        col((v) => v.row.outcome.status_code),
+        col((v) => v.responseTimeMs),
+        col((v) => v.row.outcome.reason),
+        col((v) => v.message),
+        col((v) => v.row.outcome.attempts),
+        col((v) => JSON.stringify(v.row.outcome.timings)),
+        col((v) => (v.row.outcome.assertions?.length ? JSON.stringify(v.row.outcome.assertions) : '[]')),
+        col((v) => v.row.manual),
+        col((v) => v.row.worker),
+        col((v) => v.row.inMaintenance ?? false),
       ],
     );
-    return inserted.map((raw) => this.toEntity(raw));
+    return matchInserted(values, inserted);
   }
+}
 
-  private toEntity(raw: Record<string, unknown>): CheckResultEntity {
-    const entity = new CheckResultEntity();
-    for (const column of this.results.metadata.columns) {
-      if (column.databaseName in raw) column.setEntityValue(entity, raw[column.databaseName]);
-    }
-    return entity;
+interface InsertedRow {
+  id: string;
+  endpoint_id: string;
+  scheduled_for_ms: number | null;
+}
+
+interface StoredValues {
+  row: NewCheckResult;
+  responseTimeMs: number;
+  message: string | null;
+}
+
+function toStoredValues(row: NewCheckResult): StoredValues {
+  return {
+    row,
+    responseTimeMs: Math.max(0, Math.round(row.outcome.response_time_ms)),
+    message: row.outcome.message?.slice(0, MAX_MESSAGE) ?? null,
+  };
+}
+
+/**
+ * Pairs the ids PostgreSQL generated with the rows they belong to, by endpoint and slot (manual rows: by
+ * endpoint). Rows are inserted in input order and ids grow in insertion order, so rows sharing a key take
+ * its ids in turn; a row skipped by ON CONFLICT finds none left and is not returned.
+ */
+function matchInserted(values: StoredValues[], inserted: InsertedRow[]): CheckResultEntity[] {
+  const key = (endpointId: string, slotMs: number | null) => `${endpointId}|${slotMs ?? 'manual'}`;
+  const idsByKey = new Map<string, string[]>();
+  for (const r of inserted.sort((a, b) => compareIds(a.id, b.id))) {
+    const k = key(r.endpoint_id, r.scheduled_for_ms);
+    const ids = idsByKey.get(k);
+    if (ids) ids.push(r.id);
+    else idsByKey.set(k, [r.id]);
   }
+  const entities: CheckResultEntity[] = [];
+  for (const v of values) {
+    const id = idsByKey.get(key(v.row.endpointId, v.row.scheduledFor?.getTime() ?? null))?.shift();
+    if (id !== undefined) entities.push(toEntity(id, v));
+  }
+  return entities;
+}
+
+/** bigint ids arrive as decimal strings: a shorter one is smaller. */
+function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+function toEntity(id: string, { row, responseTimeMs, message }: StoredValues): CheckResultEntity {
+  const { outcome } = row;
+  const entity = new CheckResultEntity();
+  entity.id = id;
+  entity.endpointId = row.endpointId;
+  entity.scheduledFor = row.scheduledFor;
+  entity.checkedAt = outcome.checked_at;
+  entity.success = outcome.success;
+  entity.statusCode = outcome.status_code;
+  entity.responseTimeMs = responseTimeMs;
+  entity.reason = outcome.reason;
+  entity.message = message;
+  entity.attempts = outcome.attempts;
+  entity.timings = outcome.timings;
+  entity.assertions = outcome.assertions ?? [];
+  entity.manual = row.manual;
+  entity.worker = row.worker;
+  entity.inMaintenance = row.inMaintenance ?? false;
+  return entity;
 }

@@ -1,12 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { type PgArrayElement, pgArrayLiteral } from '@vigil/database';
 import type { EndpointStatus } from '@vigil/events';
 import type { EntityManager, Repository } from 'typeorm';
 import { EndpointEntity } from './endpoint.entity';
 
+/** What a worker needs of a claimed endpoint to run its check and store the result. */
+export type ClaimedEndpoint = Pick<
+  EndpointEntity,
+  'id' | 'name' | 'url' | 'method' | 'timeoutMs' | 'expectedStatus' | 'headers' | 'body' | 'retry' | 'assertions'
+>;
+
 /** An endpoint claimed by a worker for one slot. */
 export interface ClaimedSlot {
-  endpoint: EndpointEntity;
+  endpoint: ClaimedEndpoint;
   /** The due time being run (`next_check_at` when claimed); results are stored against it. */
   slot: Date;
   leaseUntil: Date;
@@ -51,7 +58,18 @@ const CHECK_BUDGET_MS = `(
         * CASE WHEN ${FACTOR} = 1 THEN ${RETRIES} ELSE (power(${FACTOR}, ${RETRIES}) - 1) / (${FACTOR} - 1) END
 )`;
 
-const STATE_COLUMNS = `e.id, e.name, e.is_active, e.status, e.status_since, e.consecutive_failures, e.consecutive_successes, e.interval_s, e.next_check_at`;
+/**
+ * Timestamps travel as epoch milliseconds (float8, exact for whole ms) on the hot path: pg's text date parsing
+ * and formatting cost more than the rest of a row. `timestamptz(3)` holds whole milliseconds, so nothing is lost.
+ */
+const epochMs = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
+
+const STATE_COLUMNS = `e.id, e.name, e.is_active, e.status, ${epochMs('e.status_since')} AS status_since_ms, e.consecutive_failures,
+  e.consecutive_successes, e.interval_s, ${epochMs('e.next_check_at')} AS next_check_ms`;
+
+/** Only what the checker and the result writer need: the whole row (tags, state, timestamps) is not read per check. */
+const CLAIM_COLUMNS = `e.id, e.name, e.url, e.method, e.timeout_ms, e.expected_status, e.headers, e.body, e.retry, e.assertions,
+  ${epochMs('e.next_check_at')} AS slot_ms, ${epochMs('e.lease_until')} AS lease_until_ms`;
 
 /**
  * The scheduler's SQL on the endpoints table: claiming due slots under a lease, and completing them
@@ -72,10 +90,11 @@ export class EndpointScheduleRepository {
    * - `ORDER BY next_check_at LIMIT n` walks the partial index endpoints_due_idx; `n` is the caller's
    *   free capacity, so nothing is claimed that cannot start at once.
    * - Paused endpoints (`NOT is_active`) are never claimed.
+   * - Only the columns a check needs come back (CLAIM_COLUMNS), mapped by hand: this runs for every check.
    */
   async claimDue(owner: string, limit: number, leaseS: number): Promise<ClaimedSlot[]> {
     // TypeORM answers an UPDATE with [rows, rowCount].
-    const [rows]: [Array<Record<string, unknown>>, number] = await this.endpoints.query(
+    const [rows]: [ClaimRow[], number] = await this.endpoints.query(
       `WITH due AS (
          SELECT id
          FROM endpoints
@@ -91,15 +110,27 @@ export class EndpointScheduleRepository {
            lease_owner = $3
        FROM due
        WHERE e.id = due.id
-       RETURNING e.*`,
+       RETURNING ${CLAIM_COLUMNS}`,
       [limit, leaseS, owner],
     );
-    return rows
-      .map((raw) => {
-        const endpoint = this.toEntity(raw);
-        return { endpoint, slot: endpoint.nextCheckAt, leaseUntil: endpoint.leaseUntil! };
-      })
-      .sort((a, b) => a.slot.getTime() - b.slot.getTime());
+    // RETURNING has no order of its own: oldest slot first, as claimed.
+    rows.sort((a, b) => a.slot_ms - b.slot_ms);
+    return rows.map((r) => ({
+      endpoint: {
+        id: r.id,
+        name: r.name,
+        url: r.url,
+        method: r.method,
+        timeoutMs: r.timeout_ms,
+        expectedStatus: r.expected_status,
+        headers: r.headers,
+        body: r.body,
+        retry: r.retry,
+        assertions: r.assertions,
+      },
+      slot: new Date(r.slot_ms),
+      leaseUntil: new Date(r.lease_until_ms),
+    }));
   }
 
   /**
@@ -111,22 +142,22 @@ export class EndpointScheduleRepository {
    */
   async lockLeased(manager: EntityManager, owner: string, slots: Array<{ endpointId: string; slot: Date }>): Promise<{ now: Date; states: EndpointState[] }> {
     if (slots.length === 0) return { now: new Date(), states: [] };
-    const rows: Array<Record<string, unknown>> = await manager.query(
-      `SELECT ${STATE_COLUMNS}, now() AS db_now
+    const rows: StateRow[] = await manager.query(
+      `SELECT ${STATE_COLUMNS}, ${epochMs('now()')} AS db_now_ms
        FROM endpoints e
-       JOIN unnest($2::uuid[], $3::timestamptz[]) AS s(id, slot) ON s.id = e.id AND e.next_check_at = s.slot
+       JOIN unnest($2::uuid[], $3::float8[]) AS s(id, slot_ms) ON s.id = e.id AND e.next_check_at = to_timestamp(s.slot_ms / 1000)
        WHERE e.lease_owner = $1
        ORDER BY e.id
        FOR UPDATE OF e`,
-      [owner, slots.map((s) => s.endpointId), slots.map((s) => s.slot)],
+      [owner, pgArrayLiteral(slots.map((s) => s.endpointId)), pgArrayLiteral(slots.map((s) => s.slot.getTime()))],
     );
     // No row locked means nothing to store, so the fallback clock is never used for a slot.
-    return { now: (rows[0]?.db_now as Date | undefined) ?? new Date(), states: rows.map(toState) };
+    return { now: rows.length ? new Date(rows[0].db_now_ms!) : new Date(), states: rows.map(toState) };
   }
 
   /** Locks one endpoint for a manual check's result; null when it no longer exists. */
   async lockOne(manager: EntityManager, id: string): Promise<EndpointState | null> {
-    const rows: Array<Record<string, unknown>> = await manager.query(`SELECT ${STATE_COLUMNS} FROM endpoints e WHERE e.id = $1 FOR UPDATE`, [id]);
+    const rows: StateRow[] = await manager.query(`SELECT ${STATE_COLUMNS} FROM endpoints e WHERE e.id = $1 FOR UPDATE`, [id]);
     return rows.length ? toState(rows[0]) : null;
   }
 
@@ -137,40 +168,41 @@ export class EndpointScheduleRepository {
    */
   async saveStates(manager: EntityManager, updates: EndpointStateUpdate[]): Promise<void> {
     if (updates.length === 0) return;
-    const col = <T>(pick: (u: EndpointStateUpdate) => T) => updates.map(pick);
+    const col = (pick: (u: EndpointStateUpdate) => PgArrayElement) => pgArrayLiteral(updates.map(pick));
+    const ms = (d: Date | null | undefined) => (d ? d.getTime() : null);
     await manager.query(
       `UPDATE endpoints e SET
          status = u.status,
-         status_since = u.status_since,
+         status_since = to_timestamp(u.status_since_ms / 1000),
          consecutive_failures = u.consecutive_failures,
          consecutive_successes = u.consecutive_successes,
          last_check_id = CASE WHEN u.check_id IS NULL THEN e.last_check_id ELSE u.check_id END,
-         last_checked_at = CASE WHEN u.check_id IS NULL THEN e.last_checked_at ELSE u.checked_at END,
+         last_checked_at = CASE WHEN u.check_id IS NULL THEN e.last_checked_at ELSE to_timestamp(u.checked_at_ms / 1000) END,
          last_success = CASE WHEN u.check_id IS NULL THEN e.last_success ELSE u.success END,
          last_status_code = CASE WHEN u.check_id IS NULL THEN e.last_status_code ELSE u.status_code END,
          last_response_time_ms = CASE WHEN u.check_id IS NULL THEN e.last_response_time_ms ELSE u.response_time_ms END,
          last_reason = CASE WHEN u.check_id IS NULL THEN e.last_reason ELSE u.reason END,
-         next_check_at = COALESCE(u.next_check_at, e.next_check_at),
-         lease_until = CASE WHEN u.next_check_at IS NULL THEN e.lease_until END,
-         lease_owner = CASE WHEN u.next_check_at IS NULL THEN e.lease_owner END
-       FROM unnest($1::uuid[], $2::varchar[], $3::timestamptz[], $4::int[], $5::int[], $6::bigint[], $7::timestamptz[],
-                   $8::boolean[], $9::int[], $10::int[], $11::varchar[], $12::timestamptz[])
-         AS u(id, status, status_since, consecutive_failures, consecutive_successes, check_id, checked_at,
-              success, status_code, response_time_ms, reason, next_check_at)
+         next_check_at = COALESCE(to_timestamp(u.next_check_at_ms / 1000), e.next_check_at),
+         lease_until = CASE WHEN u.next_check_at_ms IS NULL THEN e.lease_until END,
+         lease_owner = CASE WHEN u.next_check_at_ms IS NULL THEN e.lease_owner END
+       FROM unnest($1::uuid[], $2::varchar[], $3::float8[], $4::int[], $5::int[], $6::bigint[], $7::float8[],
+                   $8::boolean[], $9::int[], $10::int[], $11::varchar[], $12::float8[])
+         AS u(id, status, status_since_ms, consecutive_failures, consecutive_successes, check_id, checked_at_ms,
+              success, status_code, response_time_ms, reason, next_check_at_ms)
        WHERE e.id = u.id`,
       [
         col((u) => u.id),
         col((u) => u.status),
-        col((u) => u.statusSince),
+        col((u) => u.statusSince.getTime()),
         col((u) => u.consecutiveFailures),
         col((u) => u.consecutiveSuccesses),
         col((u) => u.lastCheck?.id ?? null),
-        col((u) => u.lastCheck?.checkedAt ?? null),
+        col((u) => ms(u.lastCheck?.checkedAt)),
         col((u) => u.lastCheck?.success ?? null),
         col((u) => u.lastCheck?.statusCode ?? null),
         col((u) => u.lastCheck?.responseTimeMs ?? null),
         col((u) => u.lastCheck?.reason ?? null),
-        col((u) => u.nextCheckAt ?? null),
+        col((u) => ms(u.nextCheckAt)),
       ],
     );
   }
@@ -185,26 +217,46 @@ export class EndpointScheduleRepository {
     ]);
     return count;
   }
-
-  private toEntity(raw: Record<string, unknown>): EndpointEntity {
-    const entity = new EndpointEntity();
-    for (const column of this.endpoints.metadata.columns) {
-      if (column.databaseName in raw) column.setEntityValue(entity, raw[column.databaseName]);
-    }
-    return entity;
-  }
 }
 
-function toState(r: Record<string, unknown>): EndpointState {
+interface ClaimRow {
+  id: string;
+  name: string;
+  url: string;
+  method: EndpointEntity['method'];
+  timeout_ms: number;
+  expected_status: EndpointEntity['expectedStatus'];
+  headers: EndpointEntity['headers'];
+  body: string | null;
+  retry: EndpointEntity['retry'];
+  assertions: EndpointEntity['assertions'];
+  slot_ms: number;
+  lease_until_ms: number;
+}
+
+interface StateRow {
+  id: string;
+  name: string;
+  is_active: boolean;
+  status: EndpointStatus;
+  status_since_ms: number;
+  consecutive_failures: number;
+  consecutive_successes: number;
+  interval_s: number;
+  next_check_ms: number;
+  db_now_ms?: number;
+}
+
+function toState(r: StateRow): EndpointState {
   return {
-    id: r.id as string,
-    name: r.name as string,
-    isActive: r.is_active as boolean,
-    status: r.status as EndpointStatus,
-    statusSince: r.status_since as Date,
-    consecutiveFailures: r.consecutive_failures as number,
-    consecutiveSuccesses: r.consecutive_successes as number,
-    intervalS: r.interval_s as number,
-    nextCheckAt: r.next_check_at as Date,
+    id: r.id,
+    name: r.name,
+    isActive: r.is_active,
+    status: r.status,
+    statusSince: new Date(r.status_since_ms),
+    consecutiveFailures: r.consecutive_failures,
+    consecutiveSuccesses: r.consecutive_successes,
+    intervalS: r.interval_s,
+    nextCheckAt: new Date(r.next_check_ms),
   };
 }

@@ -54,10 +54,15 @@ function harness(env: Record<string, string> = {}) {
         }),
     ),
   } as unknown as HttpChecker;
+  const writerState = { backedUp: false, onWritten: () => undefined as void };
   const writer = {
     add: jest.fn((r: { endpointId: string }) => written.push(r.endpointId)),
     close: jest.fn(async () => void calls.push('close')),
     pending: 0,
+    get backedUp() {
+      return writerState.backedUp;
+    },
+    onWritten: (listener: () => void) => (writerState.onWritten = listener),
   } as unknown as CheckResultWriter;
   const scheduler = new Scheduler(config, { id: 'w1' } as WorkerIdentity, schedule, checker, writer);
   return {
@@ -66,6 +71,11 @@ function harness(env: Record<string, string> = {}) {
     written,
     calls,
     setDue: (k: number) => (due = k),
+    /** The writer backs up (true) or catches up (false, and a write ends). */
+    setWriterBackedUp: (v: boolean) => {
+      writerState.backedUp = v;
+      if (!v) writerState.onWritten();
+    },
     finishOne: () => pending.shift()?.(),
     get inFlight() {
       return inFlight;
@@ -121,6 +131,25 @@ describe('Scheduler', () => {
     // Well before the 10 s tick: the freed slot was refilled at once.
     expect(h.limits).toEqual([2, 1, 1]);
     expect(h.inFlight).toBe(3);
+    for (let i = 0; i < 3; i++) h.finishOne();
+    await h.scheduler.stop();
+  });
+
+  it('claims nothing while the writer is backed up, and claims again as soon as a write ends', async () => {
+    const h = harness({ SCHEDULER_TICK_MS: '10000' });
+    h.setDue(10);
+    h.scheduler.start();
+    await flush();
+    expect(h.limits).toEqual([2, 1]);
+    h.setWriterBackedUp(true);
+    h.finishOne();
+    h.finishOne();
+    await flush();
+    // Capacity freed up, but the results have not been written: no claim.
+    expect(h.limits).toEqual([2, 1]);
+    h.setWriterBackedUp(false);
+    await flush();
+    expect(h.limits).toEqual([2, 1, 2]);
     for (let i = 0; i < 3; i++) h.finishOne();
     await h.scheduler.stop();
   });

@@ -49,6 +49,8 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly writer: CheckResultWriter,
   ) {
     this.limit = new ConcurrencyLimit(config.checks.concurrency);
+    // A claim held back by a backed-up writer goes out as soon as a write ends.
+    writer.onWritten(() => this.claimSoonIfBacklogged());
   }
 
   onApplicationBootstrap(): void {
@@ -122,7 +124,9 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private async tick(): Promise<void> {
     let more = false;
     try {
-      const free = this.limit.available;
+      // While the writer is backed up, results wait in memory and their leases run: claim nothing more until it catches up.
+      const free = this.writer.backedUp ? 0 : this.limit.available;
+      if (this.writer.backedUp) this.backlogged = true;
       if (free > 0) {
         const want = Math.min(free, this.config.scheduler.batchSize);
         const claimed = await this.schedule.claimDue(this.identity.id, want, this.config.scheduler.leaseS);
@@ -162,7 +166,7 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
   /** While backlogged and waiting for the next tick, a quarter of a batch of free capacity starts a claim now. */
   private claimSoonIfBacklogged(): void {
     const enough = Math.max(1, Math.floor(Math.min(this.config.scheduler.batchSize, this.limit.max) / 4));
-    if (!this.backlogged || !this.running || !this.timer || this.tickInProgress || this.limit.available < enough) return;
+    if (!this.backlogged || !this.running || !this.timer || this.tickInProgress || this.limit.available < enough || this.writer.backedUp) return;
     clearTimeout(this.timer);
     this.backlogged = false;
     this.scheduleTick(0);

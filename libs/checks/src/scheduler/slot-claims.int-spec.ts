@@ -1,10 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '@vigil/config';
-import { EndpointEntity, EndpointScheduleRepository } from '@vigil/endpoints';
+import { type ClaimedSlot, EndpointEntity, EndpointScheduleRepository } from '@vigil/endpoints';
 import { type EndpointStatusChangedEvent, LocalEventBus, VigilEvents } from '@vigil/events';
 import { createMonitoringDatabase, insertEndpoints, type MonitoringDatabase, sleep } from '../../../../test/checks/support/monitoring-db';
 import { CheckRecorder, type ScheduledCheckResult } from '../check-recorder';
-import { CheckResultEntity } from '../check-result.entity';
 import { CheckResultsRepository } from '../check-results.repository';
 import type { CheckOutcome } from '../check-types';
 import { worstCaseCheckMs } from '../checker';
@@ -40,7 +39,7 @@ describe('claiming and completing slots (EndpointScheduleRepository + CheckRecor
   beforeAll(async () => {
     m = await createMonitoringDatabase(14);
     schedule = new EndpointScheduleRepository(m.dataSource.getRepository(EndpointEntity));
-    results = new CheckResultsRepository(m.dataSource.getRepository(CheckResultEntity));
+    results = new CheckResultsRepository();
     const config = loadConfig({ NODE_ENV: 'test', STATUS_DOWN_THRESHOLD: '2' });
     recorder = new CheckRecorder(m.dataSource, schedule, results, events, config, new CheckRecordHooks());
   });
@@ -48,7 +47,7 @@ describe('claiming and completing slots (EndpointScheduleRepository + CheckRecor
   beforeEach(() => m.dataSource.query('TRUNCATE endpoints CASCADE'));
 
   const row = async (id: string) => (await m.dataSource.getRepository(EndpointEntity).findOneByOrFail({ id }))!;
-  const toResult = (c: { endpoint: EndpointEntity; slot: Date; leaseUntil: Date }, o = outcome(true)): ScheduledCheckResult => ({
+  const toResult = (c: ClaimedSlot, o = outcome(true)): ScheduledCheckResult => ({
     endpointId: c.endpoint.id,
     endpointName: c.endpoint.name,
     slot: c.slot,
@@ -71,7 +70,19 @@ describe('claiming and completing slots (EndpointScheduleRepository + CheckRecor
     const claimed = await schedule.claimDue('w1', 2, 30);
     expect(claimed.map((c) => c.endpoint.id)).toEqual([late.id, later.id]);
     expect(claimed[0].slot).toEqual(late.nextCheckAt);
-    expect(claimed[0].endpoint).toBeInstanceOf(EndpointEntity);
+    // Exactly what a check needs, nothing more (tags, state and timestamps are not read per check).
+    expect(claimed[0].endpoint).toEqual({
+      id: late.id,
+      name: late.name,
+      url: URL,
+      method: 'GET',
+      timeoutMs: 2000,
+      expectedStatus: 200,
+      headers: {},
+      body: null,
+      retry: { count: 0, initial_backoff_ms: 100, factor: 2 },
+      assertions: [],
+    });
     expect((await row(late.id)).leaseOwner).toBe('w1');
 
     const rest = await schedule.claimDue('w2', 10, 30);
@@ -175,6 +186,17 @@ describe('claiming and completing slots (EndpointScheduleRepository + CheckRecor
     expect(await m.dataSource.transaction((tx) => results.insertMany(tx, [row, { ...row, scheduledFor: null, manual: true }]))).toEqual([
       expect.objectContaining({ manual: true, scheduledFor: null }),
     ]);
+  });
+
+  it('stores text and JSON exactly as given, whatever characters they hold', async () => {
+    const [e] = await insertEndpoints(m.dataSource, [{ url: URL, intervalS: 30, nextCheckAt: PAST() }]);
+    const message = 'got "NULL", {braces}, a\\backslash, commas, ünïcödé and\nnewlines';
+    const assertions = [{ index: 0, type: 'body' as const, passed: false, actual: 'say "hi" \\ {x}', message: 'body, "quoted"' }];
+    const row = { endpointId: e.id, scheduledFor: null, outcome: { ...outcome(false), message, assertions }, manual: true, worker: 'w "1", {x}' };
+    const [stored] = await m.dataSource.transaction((tx) => results.insertMany(tx, [row]));
+    const [read] = await m.dataSource.query(`SELECT message, assertions, worker, timings FROM check_results WHERE id = $1`, [stored.id]);
+    expect(read).toEqual({ message, assertions, worker: 'w "1", {x}', timings: outcome(false).timings });
+    expect(stored).toMatchObject({ message, assertions, worker: 'w "1", {x}' });
   });
 
   it('advances the schedule only with a stored result: a failed write leaves the slot due for the next claim', async () => {
