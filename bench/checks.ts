@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform } from 'node:os';
 import { join, relative } from 'node:path';
-import { type BarePhase, explainResults, ms, renderChecksTable, type WorkerPhase } from './support/checks-report';
+import { type BarePhase, explainResults, meanRequestsPerS, ms, renderChecksTable, type WorkerPhase } from './support/checks-report';
 import { type BareLoopRun, runBareLoop, TargetProcess } from './support/checks-peers';
 import { EndpointFleet } from './support/endpoint-fleet';
 import { hostBusyPercent, hostCpuTicks, ProcSampler, sumCpuSince } from './support/proc-sampler';
@@ -24,6 +24,10 @@ const WORKER_ENTRY = join(REPO_ROOT, 'dist', 'apps', 'worker', 'src', 'main.js')
 /** After a window closes, time for checks started in it to finish and their batch to be written (batches wait ≤ 100 ms). */
 const SETTLE_MS = 3000;
 const SATURATION_WARMUP_S = 3;
+/** Longest wait for the saturated stretch's new endpoints to have their first check. */
+const FIRST_CHECKS_TIMEOUT_S = 60;
+/** The Node flags `npm run start:worker` gives the worker (its heap settings): the bench starts it the same way. */
+const START_WORKER_FLAGS = startWorkerFlags();
 const BARE_WARMUP_S = 3;
 
 interface Settings {
@@ -36,8 +40,17 @@ interface Settings {
   concurrency: number;
   saturationS: number;
   saturationIntervalS: number;
+  saturationEndpoints: number;
   cpuProfile: boolean;
   workerNodeFlags: string[];
+}
+
+function startWorkerFlags(): string[] {
+  const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
+  const match = /^node\s+(.*?)\s*dist\/apps\/worker\/src\/main\.js/.exec(scripts['start:worker'] ?? '');
+  if (!match)
+    throw new Error(`package.json "start:worker" is not "node [flags] dist/apps/worker/src/main.js": the bench could not start the worker the same way`);
+  return match[1].split(/\s+/).filter(Boolean);
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
@@ -49,10 +62,11 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     return n;
   };
   const intervalS = int('BENCH_INTERVAL_S', 10, 1);
+  const endpoints = int('BENCH_ENDPOINTS', 10_000, 1);
   return {
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
-    endpoints: int('BENCH_ENDPOINTS', 10_000, 1),
+    endpoints,
     intervalS,
     windowS: int('BENCH_WINDOW_S', 30, 1),
     // One interval by default: every endpoint has had its first check (new connections, cold code) before measuring.
@@ -60,6 +74,9 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     concurrency: int('BENCH_CONCURRENCY', 200, 1),
     saturationS: int('BENCH_SATURATION_S', 15, 0),
     saturationIntervalS: int('BENCH_SATURATION_INTERVAL_S', 1, 1),
+    // Slots are whole seconds apart, so n endpoints can never ask for more than n checks/s: the saturated stretch
+    // needs more endpoints than the schedule one, or a worker faster than n/s would look capped at n/s.
+    saturationEndpoints: Math.max(endpoints, int('BENCH_SATURATION_ENDPOINTS', 5 * endpoints, 1)),
     cpuProfile: env.BENCH_CPU_PROF === '1',
     workerNodeFlags: (env.BENCH_WORKER_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean),
   };
@@ -167,7 +184,7 @@ async function runWorker(
     cwd: REPO_ROOT,
     logFile: join(RESULTS_DIR, 'checks-worker.log'),
     cpuProfileDir: s.cpuProfile ? profileDir : undefined,
-    nodeFlags: s.workerNodeFlags,
+    nodeFlags: [...START_WORKER_FLAGS, ...s.workerNodeFlags],
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -200,14 +217,22 @@ async function runWorker(
   logPhase(phases[0]);
 
   if (s.saturationS > 0) {
+    if (s.saturationEndpoints > fleet.size) {
+      const added = s.saturationEndpoints - fleet.size;
+      await fleet.insert(added, stack.target!.baseUrl);
+      log(`added ${added} endpoints for the saturated stretch (${fleet.size} in all)`);
+    }
+    const demand = fleet.size / s.saturationIntervalS;
     await fleet.saturate(s.saturationIntervalS);
+    // The added endpoints' first checks move them out of `pending` (a status change each, with its event and
+    // record-hook work): the window measures the steady state that follows, not that one-off wave.
+    const waitedS = await waitForFirstChecks(fleet, stack.worker!);
+    if (waitedS > 0) log(`every endpoint had its first check ${waitedS} s into the saturated stretch`);
     const from = Date.now() + SATURATION_WARMUP_S * 1000;
     log(
-      `saturated: every endpoint every ${s.saturationIntervalS} s (demand ${s.endpoints / s.saturationIntervalS} checks/s); ${SATURATION_WARMUP_S} s warm-up, ${s.saturationS} s measured`,
+      `saturated: ${fleet.size} endpoints every ${s.saturationIntervalS} s (demand ${demand} checks/s); ${SATURATION_WARMUP_S} s warm-up, ${s.saturationS} s measured`,
     );
-    phases.push(
-      await measureWorkerWindow(stack, sampler, 'saturated', from, from + s.saturationS * 1000, s.saturationIntervalS, s.endpoints / s.saturationIntervalS),
-    );
+    phases.push(await measureWorkerWindow(stack, sampler, 'saturated', from, from + s.saturationS * 1000, s.saturationIntervalS, demand));
     logPhase(phases[1]);
   }
 
@@ -219,8 +244,8 @@ async function runWorker(
   return { phases, lifetimePeakRssMb, warnings: worker.warnings() };
 }
 
-async function runBare(stack: ChecksBenchStack, s: Settings): Promise<BarePhase> {
-  log(`bare undici loop: ${s.concurrency} concurrent requests, ${BARE_WARMUP_S} s warm-up, ${s.windowS} s measured`);
+async function runBare(stack: ChecksBenchStack, s: Settings, when: BarePhase['when']): Promise<BarePhase> {
+  log(`bare undici loop (${when} the worker): ${s.concurrency} concurrent requests, ${BARE_WARMUP_S} s warm-up, ${s.windowS} s measured`);
   const target = stack.target!;
   const host: { from?: ReturnType<typeof hostCpuTicks>; to?: ReturnType<typeof hostCpuTicks> } = {};
   let requestsFrom: Promise<number> = Promise.resolve(0);
@@ -231,23 +256,25 @@ async function runBare(stack: ChecksBenchStack, s: Settings): Promise<BarePhase>
     {
       onStart: () => {
         host.from = hostCpuTicks();
-        requestsFrom = target.mark('bare-start');
+        requestsFrom = target.mark(`bare-${when}-start`);
       },
       onEnd: () => {
         host.to = hostCpuTicks();
-        requestsTo = target.mark('bare-end');
+        requestsTo = target.mark(`bare-${when}-end`);
       },
     },
   );
   const { result, sampler } = await stack.bare.result;
   if (result.failed > 0) throw new Error(`the bare loop had ${result.failed} failed request(s), e.g. ${result.firstFailure}: its figures would be meaningless`);
   const loop = sampler.window('start', 'end');
+  stack.bare = null;
   return {
+    when,
     concurrency: s.concurrency,
     requestsPerS: round(result.ok / result.durationS, 1),
     result,
     loop: { ...loop, cpuUsPerRequest: Math.round((loop.cpuS * 1e6) / Math.max(1, result.ok)) },
-    target: { cpuPercent: target.sampler.window('bare-start', 'bare-end').cpuPercent, requests: (await requestsTo) - (await requestsFrom) },
+    target: { cpuPercent: target.sampler.window(`bare-${when}-start`, `bare-${when}-end`).cpuPercent, requests: (await requestsTo) - (await requestsFrom) },
     hostBusyPercent: hostBusyPercent(host.from!, host.to!),
   };
 }
@@ -274,9 +301,14 @@ async function main(): Promise<void> {
     stack.target = await TargetProcess.start(__dirname);
     log(`target server ${stack.target.baseUrl} (pid ${stack.target.sampler.pid})`);
 
+    // The baseline runs before and after the worker (A-B-A): on a shared machine the load of other tenants drifts,
+    // and the worker is compared with the mean of the two, measured on either side of it.
+    const bare: BarePhase[] = [];
+    bare.push(await runBare(stack, s, 'before'));
+    logBare(bare[0]);
     const { phases, lifetimePeakRssMb, warnings } = await runWorker(stack, s);
-    const bare = await runBare(stack, s);
-    log(`bare loop: ${Math.round(bare.requestsPerS)} req/s, request latency p50 ${bare.result.latencyMs.p50} ms, p99 ${bare.result.latencyMs.p99} ms`);
+    bare.push(await runBare(stack, s, 'after'));
+    logBare(bare[1]);
 
     const { text, verdicts } = explainResults(s, phases, bare, lifetimePeakRssMb);
     process.stdout.write(`\n${renderChecksTable(phases, bare)}\n\n${text}\n\n`);
@@ -297,13 +329,15 @@ async function main(): Promise<void> {
         concurrency: s.concurrency,
         saturation_s: s.saturationS,
         saturation_interval_s: s.saturationIntervalS,
+        saturation_endpoints: s.saturationS > 0 ? s.saturationEndpoints : null,
         settle_ms: SETTLE_MS,
-        worker_node_flags: s.workerNodeFlags,
+        // As npm run start:worker gives them, then BENCH_WORKER_NODE_OPTIONS.
+        worker_node_flags: [...START_WORKER_FLAGS, ...s.workerNodeFlags],
         // The worker inherits this environment: tuning variables set for the run are part of what was measured.
         worker_tuning_env: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(SCHEDULER_|CHECK_|DATABASE_POOL|STATUS_)/.test(k))),
       },
       worker: { phases, lifetime_peak_rss_mb: lifetimePeakRssMb, warnings },
-      bare_loop: bare,
+      bare_loop: { runs: bare, requests_per_s_mean: round(meanRequestsPerS(bare), 1) },
       verdicts,
       cpu_profile: s.cpuProfile ? relative(REPO_ROOT, join(RESULTS_DIR, 'profiles')) : null,
     };
@@ -312,6 +346,24 @@ async function main(): Promise<void> {
   } finally {
     await stack.close();
   }
+}
+
+/** Waits (at most FIRST_CHECKS_TIMEOUT_S) until no endpoint is pending; returns the seconds waited. */
+async function waitForFirstChecks(fleet: EndpointFleet, worker: WorkerProcess): Promise<number> {
+  const started = Date.now();
+  while ((await fleet.pendingCount()) > 0) {
+    if (!worker.running) throw new Error(`the worker exited during the saturated stretch:\n${worker.logTail()}`);
+    if (Date.now() - started > FIRST_CHECKS_TIMEOUT_S * 1000) {
+      log(`endpoints still pending after ${FIRST_CHECKS_TIMEOUT_S} s: measuring anyway`);
+      break;
+    }
+    await sleep(500);
+  }
+  return Math.round((Date.now() - started) / 100) / 10;
+}
+
+function logBare(b: BarePhase): void {
+  log(`bare loop (${b.when}): ${Math.round(b.requestsPerS)} req/s, request latency p50 ${b.result.latencyMs.p50} ms, p99 ${b.result.latencyMs.p99} ms`);
 }
 
 function logPhase(p: WorkerPhase): void {

@@ -51,11 +51,13 @@ export class EndpointFleet {
   async insert(count: number, targetBaseUrl: string): Promise<void> {
     // Defaults of an endpoint created through the API: timeout min(5 s, interval / 2), no retry, expect 200.
     const timeoutMs = Math.round(Math.min(5, this.intervalS / 2) * 1000);
-    for (let from = 0; from < count; from += INSERT_BATCH) {
+    // Numbered after those already inserted: a second call adds endpoints (the saturated stretch needs more).
+    const first = this.ids.length;
+    for (let from = first; from < first + count; from += INSERT_BATCH) {
       const ids: string[] = [];
       const names: string[] = [];
       const urls: string[] = [];
-      for (let i = from; i < Math.min(count, from + INSERT_BATCH); i++) {
+      for (let i = from; i < Math.min(first + count, from + INSERT_BATCH); i++) {
         ids.push(randomUUID());
         names.push(`bench-${i}`);
         urls.push(`${targetBaseUrl}/e/${i}`);
@@ -113,6 +115,12 @@ export class EndpointFleet {
        WHERE e.id = idle.id`,
       [intervalS],
     );
+  }
+
+  /** Endpoints that have no result yet (status `pending`): their first check changes their status. */
+  async pendingCount(): Promise<number> {
+    const [row]: Array<{ n: number }> = await this.db.query(`SELECT count(*)::int AS n FROM endpoints WHERE status = 'pending'`);
+    return row.n;
   }
 
   /** A worker running its claim loop shows its claim query in pg_stat_activity (the bench's own session aside). */
