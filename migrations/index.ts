@@ -5,6 +5,7 @@ import { UptimeRollups1764300000000 } from './1764300000000-uptime-rollups';
 import { Incidents1764400000000 } from './1764400000000-incidents';
 import { MaintenanceWindows1764450000000 } from './1764450000000-maintenance-windows';
 import { EndpointHotUpdates1764500000000 } from './1764500000000-endpoint-hot-updates';
+import { HotTablesWithoutForeignKeys1764600000000 } from './1764600000000-hot-tables-without-foreign-keys';
 
 /** Every migration, oldest first. A new migration file is added here too. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Incidents1764400000000,
   MaintenanceWindows1764450000000,
   EndpointHotUpdates1764500000000,
+  HotTablesWithoutForeignKeys1764600000000,
 ];

@@ -283,6 +283,34 @@ describe('check routes: run a check now, and history', () => {
     });
   });
 
+  describe('DELETE /endpoints/{id}', () => {
+    it('removes the endpoint with its check history and uptime rollups, and leaves other endpoints alone', async () => {
+      const gone = await createEndpoint('/status/200/delete-me');
+      const kept = await createEndpoint('/status/200/keep-me');
+      for (const e of [gone, kept, gone]) expect((await checkNow(e.id)).status).toBe(200);
+      const pg = new Client({ connectionString: stack.db.url });
+      await pg.connect();
+      const counts = async (id: string) =>
+        (
+          await pg.query(
+            `SELECT (SELECT count(*) FROM check_results WHERE endpoint_id = $1)::int AS results,
+                    (SELECT count(*) FROM uptime_minute WHERE endpoint_id = $1)::int
+                  + (SELECT count(*) FROM uptime_hour WHERE endpoint_id = $1)::int
+                  + (SELECT count(*) FROM uptime_day WHERE endpoint_id = $1)::int AS rollups`,
+            [id],
+          )
+        ).rows[0];
+      try {
+        expect(await counts(gone.id)).toEqual({ results: 2, rollups: 3 });
+        expect((await api().delete(`/api/v1/endpoints/${gone.id}`).set(as(ADMIN_KEY))).status).toBe(204);
+        expect(await counts(gone.id)).toEqual({ results: 0, rollups: 0 });
+        expect(await counts(kept.id)).toEqual({ results: 1, rollups: 3 });
+      } finally {
+        await pg.end();
+      }
+    });
+  });
+
   describe('the scheduler inside the API (RUN_CHECKS)', () => {
     it('is not_running in /ready when checks run elsewhere', async () => {
       const res = await api().get('/ready');

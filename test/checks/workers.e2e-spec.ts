@@ -43,7 +43,7 @@ describe('check workers as separate processes on one database', () => {
     await clearRedisPrefix(redisPrefix);
   });
   beforeEach(async () => {
-    await m.dataSource.query('TRUNCATE endpoints CASCADE');
+    await m.dataSource.query('TRUNCATE endpoints, check_results, uptime_minute, uptime_hour, uptime_day CASCADE');
     target.resetCounters();
   });
 

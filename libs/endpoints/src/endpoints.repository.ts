@@ -25,6 +25,9 @@ export interface StatusChange {
   at: Date;
 }
 
+/** Tables of per-check data keyed by endpoint_id without a foreign key: deleted with their endpoint. */
+const ENDPOINT_DATA_TABLES = ['check_results', 'uptime_minute', 'uptime_hour', 'uptime_day'] as const;
+
 /** `?sort=status` orders by severity, not alphabetically: what needs attention comes first. */
 export const STATUS_RANK: Record<EndpointStatus, number> = { down: 0, degraded: 1, pending: 2, up: 3, paused: 4 };
 const STATUS_RANK_SQL = `CASE e.status WHEN 'down' THEN 0 WHEN 'degraded' THEN 1 WHEN 'pending' THEN 2 WHEN 'up' THEN 3 ELSE 4 END`;
@@ -118,9 +121,20 @@ export class EndpointsRepository {
     return { endpoint, change };
   }
 
+  /**
+   * Deletes endpoints with their results and rollups (those tables have no foreign key, see the migration
+   * HotTablesWithoutForeignKeys). The endpoint rows go first: that waits for a batch being stored for them (it
+   * holds their row locks), and a batch that comes later finds them gone and stores nothing, so the deletes
+   * that follow see every row there will ever be.
+   */
   async delete(ids: string[], tx?: EntityManager): Promise<number> {
     if (ids.length === 0) return 0;
-    return (await (tx ?? this.endpoints.manager).delete(EndpointEntity, { id: In(ids) })).affected ?? 0;
+    const work = async (m: EntityManager) => {
+      const deleted = (await m.delete(EndpointEntity, { id: In(ids) })).affected ?? 0;
+      for (const table of ENDPOINT_DATA_TABLES) await m.query(`DELETE FROM ${table} WHERE endpoint_id = ANY($1::uuid[])`, [ids]);
+      return deleted;
+    };
+    return tx ? work(tx) : this.transaction(work);
   }
 
   /** The list filters of v1 and v2, as a query on alias `e`. */

@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { CheckRecorder, CheckRecordHooks, ChecksModule } from '@vigil/checks';
 import { ConfigModule, loadConfig } from '@vigil/config';
 import { DatabaseModule } from '@vigil/database';
+import { EndpointsService } from '@vigil/endpoints';
 import { EventsModule } from '@vigil/events';
 import { RedisModule } from '@vigil/redis';
 import { UptimeModule, UptimeQueryRepository, UptimeRollupsRepository, UptimeService } from '@vigil/uptime';
@@ -16,6 +17,8 @@ export interface RollupContext {
   sql: Sql;
   recorder: CheckRecorder;
   hooks: CheckRecordHooks;
+  /** The Endpoints module's service (removing an endpoint takes its results and rollups). */
+  endpoints: EndpointsService;
   rollups: UptimeRollupsRepository;
   queries: UptimeQueryRepository;
   uptime: UptimeService;
@@ -41,6 +44,7 @@ export async function startRollupContext(): Promise<RollupContext> {
     sql: (text, params) => dataSource.query(text, params),
     recorder: app.get(CheckRecorder),
     hooks: app.get(CheckRecordHooks),
+    endpoints: app.get(EndpointsService, { strict: false }),
     rollups: app.get(UptimeRollupsRepository),
     queries: app.get(UptimeQueryRepository),
     uptime: app.get(UptimeService),

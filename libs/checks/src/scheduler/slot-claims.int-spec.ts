@@ -44,7 +44,7 @@ describe('claiming and completing slots (EndpointScheduleRepository + CheckRecor
     recorder = new CheckRecorder(m.dataSource, schedule, results, events, config, new CheckRecordHooks());
   });
   afterAll(() => m?.close());
-  beforeEach(() => m.dataSource.query('TRUNCATE endpoints CASCADE'));
+  beforeEach(() => m.dataSource.query('TRUNCATE endpoints, check_results, uptime_minute, uptime_hour, uptime_day CASCADE'));
 
   const row = async (id: string) => (await m.dataSource.getRepository(EndpointEntity).findOneByOrFail({ id }))!;
   const toResult = (c: ClaimedSlot, o = outcome(true)): ScheduledCheckResult => ({

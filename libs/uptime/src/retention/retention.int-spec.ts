@@ -96,7 +96,7 @@ describe('RetentionService (real PostgreSQL)', () => {
   });
   afterAll(() => mdb?.close());
   beforeEach(async () => {
-    await ds.query('TRUNCATE endpoints CASCADE');
+    await ds.query('TRUNCATE endpoints, check_results, uptime_minute, uptime_hour, uptime_day CASCADE');
     [{ id: endpointId }] = await insertEndpoints(ds, [{ url: 'http://127.0.0.1:1/', intervalS: 60 }]);
     await seed(ds, endpointId);
   });

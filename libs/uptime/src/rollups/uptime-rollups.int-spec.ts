@@ -56,7 +56,7 @@ describe('uptime rollups (written through CheckRecorder, real PostgreSQL)', () =
     });
   });
   afterAll(() => ctx?.close());
-  beforeEach(() => ctx.sql('TRUNCATE endpoints CASCADE'));
+  beforeEach(() => ctx.sql('TRUNCATE endpoints, check_results, uptime_minute, uptime_hour, uptime_day CASCADE'));
 
   it('folds scheduled batches and manual checks into minute, hour and day rows equal to GROUP BY over check_results', async () => {
     const endpoints = await insertEndpoints(ctx.sql, 7);
@@ -145,7 +145,7 @@ describe('uptime rollups (written through CheckRecorder, real PostgreSQL)', () =
   it('drops the rollup rows of a deleted endpoint with it', async () => {
     const [keep, drop] = await insertEndpoints(ctx.sql, 2);
     await recordScheduled(ctx.sql, ctx.recorder, plannedChecks([keep, drop], 3, 7));
-    await ctx.sql('DELETE FROM endpoints WHERE id = $1', [drop.id]);
+    await ctx.endpoints.remove(drop.id);
     for (const unit of UNITS) {
       const ids: Array<{ endpoint_id: string }> = await ctx.sql(`SELECT DISTINCT endpoint_id FROM uptime_${unit}`);
       expect(ids).toEqual([{ endpoint_id: keep.id }]);
