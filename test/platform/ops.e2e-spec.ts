@@ -282,3 +282,47 @@ describe('graceful shutdown', () => {
     }
   });
 });
+
+describe('CORS from configuration', () => {
+  let stack: TestStack;
+  const ORIGIN = 'https://ops.example.com';
+
+  beforeAll(async () => {
+    stack = await startTestStack({ CORS_ORIGINS: ORIGIN, CORS_CREDENTIALS: 'true' });
+  });
+  afterAll(() => stack?.close());
+
+  it('answers a preflight from an allowed origin, before versions and keys are checked', async () => {
+    const res = await stack.api.http
+      .options('/api/v1/endpoints')
+      .set('Origin', ORIGIN)
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'X-API-Key, Content-Type');
+    expect(res.status).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
+    expect(res.headers['access-control-allow-credentials']).toBe('true');
+    // The request id and security headers come first, as on every answer.
+    expect(res.headers['x-request-id']).toBeDefined();
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('names the allowed origin on answers and exposes the contract headers to its scripts', async () => {
+    const res = await stack.api.http.get('/api/v1/auth/me').set('Origin', ORIGIN).set('X-API-Key', ADMIN_KEY);
+    expect(res.status).toBe(200);
+    expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
+    const exposed = String(res.headers['access-control-expose-headers']).split(',');
+    expect(exposed).toEqual(expect.arrayContaining(['X-Request-ID', 'X-RateLimit-Remaining', 'Retry-After', 'Deprecation']));
+  });
+
+  it('grants nothing to another origin', async () => {
+    const res = await stack.api.http.get('/api/v1/auth/me').set('Origin', 'https://evil.example.net').set('X-API-Key', ADMIN_KEY);
+    expect(res.status).toBe(200);
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('still refuses an unsupported version with the envelope after CORS ran', async () => {
+    const res = await stack.api.http.get('/api/v9/auth/me').set('Origin', ORIGIN).set('X-API-Key', ADMIN_KEY);
+    expectError(res, 400, 'VAL_UNSUPPORTED_API_VERSION');
+    expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
+  });
+});

@@ -13,8 +13,13 @@ export function versionLifecycle(policies: ApiVersionPolicy[]) {
   const byVersion = new Map(policies.map((p) => [p.version, p]));
   const supported = policies.filter((p) => p.status !== 'removed').map((p) => p.version);
 
-  const successorOf = (version: string): string | undefined =>
-    policies.find((p) => Number(p.version) > Number(version) && (p.status === 'active' || p.status === 'maintenance'))?.version;
+  // The version that replaces each one: the next served (active or maintenance) version after it.
+  const successors = new Map(
+    policies.map((policy) => [
+      policy.version,
+      policies.find((p) => Number(p.version) > Number(policy.version) && (p.status === 'active' || p.status === 'maintenance'))?.version,
+    ]),
+  );
 
   return (req: VigilRequest, res: Response, next: NextFunction): void => {
     const version = req.apiVersion;
@@ -34,7 +39,8 @@ export function versionLifecycle(policies: ApiVersionPolicy[]) {
         ),
       );
     }
-    const successor = successorOf(version);
+    if (policy.status === 'active') return next();
+    const successor = successors.get(version);
     const successorLink = successor ? `<${req.originalUrl.replace(`/api/v${version}`, `/api/v${successor}`)}>; rel="successor-version"` : undefined;
     if (policy.status === 'removed') {
       return next(
