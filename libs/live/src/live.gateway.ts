@@ -44,11 +44,11 @@ export class LiveGateway implements OnGatewayConnection {
 
     const key = presentedKey(request);
     this.authenticate(key).then(
-      (principal) => {
+      ({ principal, expiresAt }) => {
         if (socket.readyState !== WebSocket.OPEN) return;
         if (!this.hub.accepting) return socket.close(LiveCloseCode.GoingAway, 'server shutting down');
         // The same digest as the auth library's key hash, so a revocation event can name this connection.
-        const accepted = this.hub.add(socket, principal, hashApiKey(key));
+        const accepted = this.hub.add(socket, principal, hashApiKey(key), expiresAt);
         client = accepted;
         for (const [data, isBinary] of early.splice(0)) this.onMessage(accepted, data, isBinary);
       },
@@ -65,9 +65,9 @@ export class LiveGateway implements OnGatewayConnection {
     );
   }
 
-  private async authenticate(key: string): Promise<Principal> {
+  private async authenticate(key: string): Promise<{ principal: Principal; expiresAt: number | null }> {
     if (!key) throw new AppError(ErrorCode.AUTH_MISSING_API_KEY);
-    return this.keys.authenticate(key);
+    return this.keys.authenticateWithExpiry(key);
   }
 
   private onMessage(client: LiveClient, data: RawData, isBinary: boolean): void {
