@@ -1,2 +1,3 @@
 export * from './api-key-throttler.guard';
 export * from './resilient-throttler.storage';
+export * from './rate-limit-verdict';
