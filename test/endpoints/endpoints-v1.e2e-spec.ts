@@ -294,6 +294,29 @@ describe('endpoints v1', () => {
       });
     });
 
+    it('accepts the JSON paths a check can evaluate, and refuses the others with the parser reason in the envelope', async () => {
+      const paths = ['$.items[-1].id', `$['display name']`, '$.café', '$.@type'];
+      const created = await create({ name: 'json-paths', assertions: paths.map((path) => ({ type: 'json_path', path, operator: 'exists' })) });
+      expect(created.assertions.map((a: { path: string }) => a.path)).toEqual(paths);
+
+      const res = await post(
+        endpointBody({
+          assertions: [
+            { type: 'status', operator: 'eq', value: 200 },
+            { type: 'json_path', path: '$..id', operator: 'exists' },
+          ],
+        }),
+      );
+      const error = expectError(res, 422, 'VAL_ERROR');
+      expect(error.details).toEqual([
+        {
+          field: 'assertions[1].path',
+          message: 'path must be a JSON path such as $.status, $.items[0].id or $.items.length (recursive descent ("..") is not supported, at position 1)',
+          value: '$..id',
+        },
+      ]);
+    });
+
     it('refuses a tls_cert_days assertion on an http url, and an assertion that is not an object', async () => {
       const details = invalid(await post(endpointBody({ url: 'http://api.example.com/', assertions: [{ type: 'tls_cert_days', operator: 'gte', value: 7 }] })));
       expect(details).toEqual({ 'assertions[0].type': 'a tls_cert_days assertion needs an https url' });

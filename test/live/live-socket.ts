@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { WebSocket } from 'ws';
 
 export interface LiveMessage {
@@ -8,6 +9,17 @@ export interface LiveMessage {
 export interface Closed {
   code: number;
   reason: string;
+}
+
+/** How the server answered an upgrade: 101 with the open socket, or an HTTP answer (status, headers, JSON body) instead. */
+export type UpgradeAnswer = { status: 101; headers: IncomingHttpHeaders; socket: LiveSocket } | { status: number; headers: IncomingHttpHeaders; body: any };
+
+export interface OpenOptions {
+  via?: 'header' | 'query';
+  autoPong?: boolean;
+  /** The client address to connect from (127.0.0.x on loopback), so a test can be several client IPs. */
+  localAddress?: string;
+  headers?: Record<string, string>;
 }
 
 interface Waiter {
@@ -42,16 +54,39 @@ export class LiveSocket {
     ws.on('error', () => undefined);
   }
 
-  static open(baseUrl: string, key: string | undefined, options: { via?: 'header' | 'query'; autoPong?: boolean } = {}): LiveSocket {
+  static open(baseUrl: string, key: string | undefined, options: OpenOptions = {}): LiveSocket {
+    return new LiveSocket(LiveSocket.client(baseUrl, key, options), { autoPong: options.autoPong ?? true });
+  }
+
+  /** Sends an upgrade and resolves with the server's answer to it, whether a 101 or a refusal such as a 429. */
+  static attempt(baseUrl: string, key: string | undefined, options: OpenOptions = {}): Promise<UpgradeAnswer> {
+    const ws = LiveSocket.client(baseUrl, key, options);
+    return new Promise((resolve, reject) => {
+      ws.once('upgrade', (res) => resolve({ status: 101, headers: res.headers, socket: new LiveSocket(ws, { autoPong: options.autoPong ?? true }) }));
+      ws.once('unexpected-response', (_req, res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          ws.on('error', () => undefined);
+          ws.terminate();
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : null });
+        });
+      });
+      ws.once('error', reject);
+    });
+  }
+
+  private static client(baseUrl: string, key: string | undefined, options: OpenOptions): WebSocket {
     const url = new URL('/ws/live', baseUrl.replace(/^http/, 'ws'));
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     if (key !== undefined && options.via === 'query') url.searchParams.set('api_key', key);
     else if (key !== undefined) headers['X-API-Key'] = key;
-    return new LiveSocket(new WebSocket(url, { headers }), { autoPong: options.autoPong ?? true });
+    return new WebSocket(url, { headers, localAddress: options.localAddress });
   }
 
   /** Opens a connection and waits for connection_established. */
-  static async connect(baseUrl: string, key: string, options: { via?: 'header' | 'query'; autoPong?: boolean } = {}): Promise<LiveSocket> {
+  static async connect(baseUrl: string, key: string, options: OpenOptions = {}): Promise<LiveSocket> {
     const socket = LiveSocket.open(baseUrl, key, options);
     await socket.next('connection_established');
     return socket;

@@ -274,6 +274,25 @@ describe('WebSocket /ws/live', () => {
     });
   });
 
+  describe('key expiry', () => {
+    it('closes an open stream with 4401 AUTH_EXPIRED_API_KEY when its key expires, and only that stream', async () => {
+      const expiresAt = Date.now() + 2500;
+      const expiring = await stack.createKey('viewer', { expires_at: new Date(expiresAt).toISOString() });
+      const later = await stack.createKey('viewer', { expires_at: new Date(Date.now() + 3_600_000).toISOString() });
+      const socket = await connect({ key: expiring.key });
+      const viaQuery = await connect({ key: expiring.key, via: 'query' });
+      const bystander = await connect({ key: later.key });
+      expect(socket.isOpen).toBe(true);
+
+      expect(await socket.waitClosed(6000)).toEqual({ code: 4401, reason: 'AUTH_EXPIRED_API_KEY' });
+      expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
+      expect(await viaQuery.waitClosed(1000)).toEqual({ code: 4401, reason: 'AUTH_EXPIRED_API_KEY' });
+      expect(bystander.isOpen).toBe(true);
+      // The key is refused on reconnect too (the same code), so a client knows to get a new key.
+      expect(await open(expiring.key).waitClosed()).toEqual({ code: 4401, reason: 'AUTH_EXPIRED_API_KEY' });
+    });
+  });
+
   describe('heartbeat', () => {
     it('pings every WS_PING_INTERVAL_S and keeps a client that answers', async () => {
       const socket = await connect();

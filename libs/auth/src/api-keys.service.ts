@@ -47,6 +47,14 @@ export class ApiKeysService implements OnModuleDestroy {
 
   /** Resolves a presented key to its principal, or throws the precise AUTH_ error. `hash` saves hashing it again. */
   async authenticate(rawKey: string, hash = hashApiKey(rawKey)): Promise<Principal> {
+    return (await this.authenticateWithExpiry(rawKey, hash)).principal;
+  }
+
+  /**
+   * As authenticate, with the instant the key expires (epoch ms; null: never), for a connection that
+   * outlives the check: a /ws/live stream has to end when its key expires.
+   */
+  async authenticateWithExpiry(rawKey: string, hash = hashApiKey(rawKey)): Promise<{ principal: Principal; expiresAt: number | null }> {
     let cached = this.config.auth.cacheTtlMs > 0 ? this.cache.get(hash)?.entry : undefined;
     if (cached === undefined) {
       const row = await this.keys.createQueryBuilder('k').where('k.key_hash = :hash', { hash }).getOne();
@@ -63,7 +71,7 @@ export class ApiKeysService implements OnModuleDestroy {
     if (cached.revoked) throw new AppError(ErrorCode.AUTH_REVOKED_API_KEY);
     if (cached.expiresAt !== null && cached.expiresAt <= Date.now()) throw new AppError(ErrorCode.AUTH_EXPIRED_API_KEY);
     this.touch(cached.principal.keyId);
-    return cached.principal;
+    return { principal: cached.principal, expiresAt: cached.expiresAt };
   }
 
   async create(dto: CreateApiKeyDto, createdBy: string | null): Promise<CreatedApiKeyDto> {

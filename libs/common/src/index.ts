@@ -5,7 +5,7 @@ export { inSequence } from './http/in-sequence';
 export { jsonBodiesOnly } from './http/json-only.middleware';
 export { PerRoute } from './http/per-route';
 export { presentedApiKey, type PresentedApiKey } from './http/presented-api-key';
-export { elapsedMs, requestContext } from './http/request-id.middleware';
+export { elapsedMs, requestContext, requestIdFrom } from './http/request-id.middleware';
 export { ResponseInterceptor } from './http/response.interceptor';
 export { responseMeta, type ResponseMeta } from './http/response-meta';
 export type { Principal, Role, VigilRequest } from './http/vigil-request';

@@ -115,6 +115,13 @@ export class Environment {
   @Max(10_000)
   RATE_LIMIT_LEASE_MAX = 200;
 
+  /** /ws/live connection attempts (upgrades) per caller per window: a budget of their own, apart from HTTP requests. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  RATE_LIMIT_WS_UPGRADES = 60;
+
   @IsOptional()
   @IsString()
   @MinLength(16, { message: 'VIGIL_BOOTSTRAP_API_KEY must be at least 16 characters' })

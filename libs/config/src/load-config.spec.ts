@@ -19,7 +19,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       database: { url: undefined, poolSize: 10, migrationsRun: true, connectTimeoutMs: 5000, embeddedDir: './data/pg', embeddedPort: 54329 },
       redis: { url: undefined, keyPrefix: 'vigil:', failureMode: 'fallback', commandTimeoutMs: 500 },
-      rateLimit: { enabled: true, limit: 600, windowS: 60 },
+      rateLimit: { enabled: true, limit: 600, windowS: 60, perIp: 3000, leaseMax: 200, wsUpgrades: 60 },
       auth: { bootstrapKey: undefined, cacheTtlMs: 5000 },
       idempotency: { ttlS: 86400, lockTtlS: 60 },
       cors: { origins: [], credentials: false },
@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       REDIS_URL: 'rediss://cache:6380',
       REDIS_FAILURE_MODE: 'open',
       RATE_LIMIT_ENABLED: 'no',
+      RATE_LIMIT_WS_UPGRADES: '5',
       AUTH_CACHE_TTL_MS: '0',
       CORS_ORIGINS: 'https://a.example, https://b.example',
       CORS_CREDENTIALS: 'true',
@@ -47,7 +48,7 @@ describe('loadConfig', () => {
     expect(config.http.port).toBe(9001);
     expect(config.database).toMatchObject({ url: 'postgresql://u:p@db:5432/vigil', poolSize: 25, migrationsRun: false });
     expect(config.redis).toMatchObject({ url: 'rediss://cache:6380', failureMode: 'open' });
-    expect(config.rateLimit.enabled).toBe(false);
+    expect(config.rateLimit).toMatchObject({ enabled: false, wsUpgrades: 5 });
     expect(config.auth.cacheTtlMs).toBe(0);
     expect(config.cors).toEqual({ origins: ['https://a.example', 'https://b.example'], credentials: true });
     expect(config.logLevel).toBe('debug');
@@ -70,6 +71,8 @@ describe('loadConfig', () => {
     ['API_V1_STATUS', 'retired'],
     ['API_V2_SUNSET_AT', 'next tuesday'],
     ['NODE_ENV', 'staging'],
+    ['RATE_LIMIT_WS_UPGRADES', '0'],
+    ['RATE_LIMIT_WS_UPGRADES', 'many'],
   ])('refuses %s=%s with a ConfigError naming the variable', (name, value) => {
     const err = configError({ [name]: value });
     expect(err.message).toContain(name);

@@ -87,6 +87,7 @@ export function loadConfig(source: EnvSource = process.env): VigilConfig {
       windowS: env.RATE_LIMIT_WINDOW_S,
       perIp: env.RATE_LIMIT_PER_IP,
       leaseMax: env.RATE_LIMIT_LEASE_MAX,
+      wsUpgrades: env.RATE_LIMIT_WS_UPGRADES,
     },
     auth: { bootstrapKey: env.VIGIL_BOOTSTRAP_API_KEY, cacheTtlMs: env.AUTH_CACHE_TTL_MS },
     idempotency: { ttlS: env.IDEMPOTENCY_TTL_S, lockTtlS: env.IDEMPOTENCY_LOCK_TTL_S },

@@ -30,7 +30,15 @@ export abstract class VigilConfig {
     failureMode: (typeof REDIS_FAILURE_MODES)[number];
     commandTimeoutMs: number;
   };
-  abstract readonly rateLimit: { enabled: boolean; limit: number; windowS: number; perIp: number; leaseMax: number };
+  abstract readonly rateLimit: {
+    enabled: boolean;
+    limit: number;
+    windowS: number;
+    perIp: number;
+    leaseMax: number;
+    /** WebSocket upgrades per caller per window (their own budget; the per-IP cap is shared with HTTP). */
+    wsUpgrades: number;
+  };
   abstract readonly auth: { bootstrapKey?: string; cacheTtlMs: number };
   abstract readonly idempotency: { ttlS: number; lockTtlS: number };
   abstract readonly cors: { origins: string[]; credentials: boolean };

@@ -48,5 +48,3 @@ export const FORBIDDEN_REQUEST_HEADERS = ['connection', 'content-length', 'expec
 /** RFC 9110 token: a header name. */
 export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export const TAG_PATTERN = /^[a-z0-9][a-z0-9._:/=-]*$/;
-/** `$`, then `.name`, `[0]` or `["quoted name"]` steps: e.g. `$.status`, `$.items[0].id`, `$.items.length`. */
-export const JSON_PATH = /^\$(?:\.[A-Za-z_$][\w$-]*|\[\d+\]|\["[^"]*"\]|\['[^']*'\])*$/;

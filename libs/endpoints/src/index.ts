@@ -1,4 +1,5 @@
 export * from './endpoint-definition';
+export { evaluateJsonPath, JsonPathError, type JsonPathResult, type JsonPathSegment, parseJsonPath } from './json-path';
 export { EndpointEntity } from './endpoint.entity';
 export { EndpointsModule } from './endpoints.module';
 export { EndpointScheduleRepository, type ClaimedSlot, type EndpointState, type EndpointStateUpdate } from './endpoint-schedule.repository';

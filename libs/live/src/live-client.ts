@@ -18,6 +18,8 @@ export class LiveClient {
   readonly connectedAt = Date.now();
   /** Pings sent since the client last sent anything. */
   missedPings = 0;
+  /** Cancels the timer that closes the connection when its key expires (set by the hub). */
+  stopExpiryTimer: () => void = () => undefined;
   private closing = false;
 
   constructor(

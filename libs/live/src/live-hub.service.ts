@@ -1,9 +1,10 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { Principal } from '@vigil/common';
+import { ErrorCode, type Principal } from '@vigil/common';
 import { VigilConfig } from '@vigil/config';
 import { EndpointsService } from '@vigil/endpoints';
 import { type ApiKeyRevokedEvent, EventBus, VigilEvents } from '@vigil/events';
 import type { WebSocket } from 'ws';
+import { onKeyExpiry } from './key-expiry';
 import { LiveClient } from './live-client';
 import { LiveCloseCode } from './live-close-codes';
 import { LIVE_EVENT_ROUTES } from './live-event-routes';
@@ -72,8 +73,11 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     return !this.stopping;
   }
 
-  /** Registers an authenticated socket with the default topics and greets it. */
-  add(socket: WebSocket, principal: Principal, keyHash: string): LiveClient {
+  /**
+   * Registers an authenticated socket with the default topics and greets it. A key with an expiry gets a
+   * timer that closes the connection when it expires, as the key's next HTTP request would be refused.
+   */
+  add(socket: WebSocket, principal: Principal, keyHash: string, keyExpiresAt: number | null): LiveClient {
     const client = new LiveClient(socket, principal, keyHash, this.config.live.maxBufferedBytes);
     this.clients.set(client.id, client);
     this.counters.connectionsTotal++;
@@ -85,6 +89,9 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       heartbeat_interval_s: this.config.live.pingIntervalS,
       topics: [...client.topics],
     });
+    if (keyExpiresAt !== null) {
+      client.stopExpiryTimer = onKeyExpiry(keyExpiresAt, () => this.drop(client, LiveCloseCode.Unauthorized, ErrorCode.AUTH_EXPIRED_API_KEY));
+    }
     return client;
   }
 
@@ -191,7 +198,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   /** A key revoked on any instance ends its streams at once, as it ends its HTTP access. */
   private closeKey(keyHash: string): void {
     for (const client of [...this.clients.values()]) {
-      if (client.keyHash === keyHash) this.drop(client, LiveCloseCode.Unauthorized, 'AUTH_REVOKED_API_KEY');
+      if (client.keyHash === keyHash) this.drop(client, LiveCloseCode.Unauthorized, ErrorCode.AUTH_REVOKED_API_KEY);
     }
   }
 
@@ -212,6 +219,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
 
   private remove(client: LiveClient): void {
     if (!this.clients.delete(client.id)) return;
+    client.stopExpiryTimer();
     this.unsubscribe(client, [...client.topics]);
   }
 }

@@ -1,9 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { Logger } from '@nestjs/common';
-import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
+import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import { ApiKeysService, hashApiKey } from '@vigil/auth';
-import { AppError, ErrorCode, type Principal, toAppError } from '@vigil/common';
-import { type RawData, WebSocket } from 'ws';
+import { AppError, ErrorCode, type Principal, toAppError, UpgradeRateLimiter } from '@vigil/common';
+import { VigilConfig } from '@vigil/config';
+import { type RawData, WebSocket, type WebSocketServer } from 'ws';
 import { parseClientMessage } from './client-message';
 import type { LiveClient } from './live-client';
 import { LiveCloseCode } from './live-close-codes';
@@ -14,20 +15,54 @@ export const LIVE_PATH = '/ws/live';
 const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
 /** Messages a client may send before its key has been checked; they are handled once it has. */
 const MAX_MESSAGES_BEFORE_AUTH = 16;
+/** The budget upgrades are counted on: one of their own per caller, apart from the caller's HTTP requests. */
+const UPGRADE_BUDGET = 'LiveGateway.upgrade';
 
 /**
- * /ws/live on the HTTP server. The upgrade is accepted, then the key (X-API-Key header, or ?api_key= for
+ * /ws/live on the HTTP server. The upgrade is rate-limited first: over the limit it is answered with an
+ * HTTP 429 and never becomes a WebSocket. Then it is accepted and the key (X-API-Key header, or ?api_key= for
  * browsers, which cannot set headers) is checked: a refusal is a close with 4401 and the AUTH_ code as
  * reason, which a browser can read (an HTTP 401 on the upgrade it cannot). Any role may connect.
  */
 @WebSocketGateway({ path: LIVE_PATH, maxPayload: MAX_CLIENT_MESSAGE_BYTES })
-export class LiveGateway implements OnGatewayConnection {
+export class LiveGateway implements OnGatewayInit<WebSocketServer>, OnGatewayConnection {
   private readonly logger = new Logger('Live');
+  /** The 101's extra headers (X-Request-ID, X-RateLimit-*), from the rate-limit check to the handshake. */
+  private readonly admitted = new WeakMap<IncomingMessage, Record<string, string>>();
 
   constructor(
     private readonly hub: LiveHub,
     private readonly keys: ApiKeysService,
+    private readonly limiter: UpgradeRateLimiter,
+    private readonly config: VigilConfig,
   ) {}
+
+  /**
+   * Upgrades never pass the HTTP guards, so ws's verifyClient hook counts them, before the handshake
+   * completes: a refusal is written as a plain HTTP answer (the error envelope with Retry-After and
+   * X-RateLimit-*), not an accepted socket closed at once.
+   */
+  afterInit(server: WebSocketServer): void {
+    server.options.verifyClient = ({ req }, done) => {
+      const key = presentedKey(req);
+      this.limiter
+        .check(req, UPGRADE_BUDGET, this.config.rateLimit.wsUpgrades, key ? hashApiKey(key) : null)
+        .then((verdict) => {
+          if (!verdict.admitted) return done(false, verdict.refusal.status, verdict.refusal.body, verdict.refusal.headers);
+          this.admitted.set(req, verdict.headers);
+          done(true);
+        })
+        // Out of the upgrade event's own try/catch now: whatever fails here ends this connection, not the process.
+        .catch((err: unknown) => {
+          this.logger.error({ err, msg: 'could not complete a /ws/live upgrade' });
+          req.socket.destroy();
+        });
+    };
+    server.on('headers', (headers: string[], req: IncomingMessage) => {
+      for (const [name, value] of Object.entries(this.admitted.get(req) ?? {})) headers.push(`${name}: ${value}`);
+      this.admitted.delete(req);
+    });
+  }
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
     if (!this.hub.accepting) {
@@ -44,11 +79,11 @@ export class LiveGateway implements OnGatewayConnection {
 
     const key = presentedKey(request);
     this.authenticate(key).then(
-      (principal) => {
+      ({ principal, expiresAt }) => {
         if (socket.readyState !== WebSocket.OPEN) return;
         if (!this.hub.accepting) return socket.close(LiveCloseCode.GoingAway, 'server shutting down');
         // The same digest as the auth library's key hash, so a revocation event can name this connection.
-        const accepted = this.hub.add(socket, principal, hashApiKey(key));
+        const accepted = this.hub.add(socket, principal, hashApiKey(key), expiresAt);
         client = accepted;
         for (const [data, isBinary] of early.splice(0)) this.onMessage(accepted, data, isBinary);
       },
@@ -65,9 +100,9 @@ export class LiveGateway implements OnGatewayConnection {
     );
   }
 
-  private async authenticate(key: string): Promise<Principal> {
+  private async authenticate(key: string): Promise<{ principal: Principal; expiresAt: number | null }> {
     if (!key) throw new AppError(ErrorCode.AUTH_MISSING_API_KEY);
-    return this.keys.authenticate(key);
+    return this.keys.authenticateWithExpiry(key);
   }
 
   private onMessage(client: LiveClient, data: RawData, isBinary: boolean): void {

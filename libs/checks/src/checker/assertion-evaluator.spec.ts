@@ -167,6 +167,18 @@ describe('evaluateAssertions', () => {
       expect(one({ type: 'json_path', path: '$.status', operator: 'exists' }, response({ body: '' })).message).toBe('body is not JSON (the body is empty)');
     });
 
+    it.each([
+      ['$.items[-1].id', 2],
+      [`$['display name']`, 'Vigil'],
+      [`$['it\\'s']`, 'single'],
+      ['$.café', 'au lait'],
+      ['$.@type', 'Service'],
+      [' $.items[ 0 ].id ', 1],
+    ])('evaluates %j, a path endpoint validation accepts', (path, value) => {
+      const body = JSON.stringify({ items: [{ id: 1 }, { id: 2 }], 'display name': 'Vigil', "it's": 'single', café: 'au lait', '@type': 'Service' });
+      expect(one({ type: 'json_path', path, operator: 'eq', value }, response({ body }))).toMatchObject({ passed: true, actual: value });
+    });
+
     it('fails an invalid path instead of throwing', () => {
       expect(one({ type: 'json_path', path: 'status', operator: 'exists' })).toMatchObject({
         passed: false,

@@ -1,7 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Assertion } from '@vigil/endpoints';
+import { type Assertion, evaluateJsonPath, parseJsonPath } from '@vigil/endpoints';
 import type { AssertionResult } from '../check-types';
-import { evaluateJsonPath, parseJsonPath } from './json-path';
 import { testRegex } from './safe-regex';
 
 /** What the checker saw of a response, as the assertions need it. */

@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs
 import type { Response } from 'express';
 import { responseMeta } from '../http/response-meta';
 import type { VigilRequest } from '../http/vigil-request';
-import { helpUrl } from './error-catalogue';
+import { errorEnvelope } from './error-envelope';
 import { toAppError } from './to-app-error';
 
 /** Every HTTP error leaves the server in the error envelope; 5xx causes go to the log with the request id. */
@@ -25,15 +25,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
-    res.status(error.status).json({
-      success: false,
-      error: {
-        code: error.code,
-        message: error.message,
-        ...(error.details?.length ? { details: error.details } : {}),
-        help_url: helpUrl(error.code),
-      },
-      meta: responseMeta(req, false),
-    });
+    res.status(error.status).json(errorEnvelope(error, responseMeta(req, false)));
   }
 }

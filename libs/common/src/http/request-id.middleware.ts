@@ -10,8 +10,7 @@ const VERSION_IN_PATH = /^\/api\/v(\d+)(?:\/|$)/;
  * client's X-Request-ID when it is sane, otherwise makes one, and echoes it on the response.
  */
 export function requestContext(req: VigilRequest, res: Response, next: NextFunction): void {
-  const given = req.headers['x-request-id'];
-  req.id = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+  req.id = requestIdFrom(req.headers['x-request-id']);
   req.startedAt = process.hrtime.bigint();
   req.apiVersion = VERSION_IN_PATH.exec(req.path)?.[1];
   res.setHeader('X-Request-ID', req.id);
@@ -21,4 +20,9 @@ export function requestContext(req: VigilRequest, res: Response, next: NextFunct
 export function elapsedMs(req: Pick<VigilRequest, 'startedAt'>): number {
   if (!req.startedAt) return 0;
   return Math.round(Number(process.hrtime.bigint() - req.startedAt) / 1e6);
+}
+
+/** The client's X-Request-ID when it is sane, otherwise a new UUID. */
+export function requestIdFrom(given: unknown): string {
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
 }

@@ -3,16 +3,19 @@ import { Reflector } from '@nestjs/core';
 import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, type ThrottlerModuleOptions, type ThrottlerRequest } from '@nestjs/throttler';
 import { VigilConfig } from '@vigil/config';
 import type { Response } from 'express';
-import { AppError } from '../errors/app-error';
-import { ErrorCode } from '../errors/error-codes';
 import { PerRoute } from '../http/per-route';
 import { presentedApiKey } from '../http/presented-api-key';
 import type { VigilRequest } from '../http/vigil-request';
+import { rateLimitVerdict } from './rate-limit-verdict';
 import type { CounterRequest, ResilientThrottlerStorage } from './resilient-throttler.storage';
 
 /** A second budget per client IP, whatever key it presents (no headers; 429 when exceeded). */
 export const PER_IP_THROTTLER = 'per_ip';
 export const ipTracker = (req: Record<string, any>): string => `ip:${(req as VigilRequest).ip ?? 'unknown'}`;
+/** Who a budget is counted for: the presented API key (by its hash, valid or not), else the client IP. */
+export const callerTracker = (keyHash: string | null, ip: string | undefined): string => (keyHash ? `key:${keyHash.slice(0, 32)}` : `ip:${ip ?? 'unknown'}`);
+/** The Redis key of one counter: `scope` is '' for the caller's shared budget, `Class.handler:` for a budget of its own. */
+export const counterKey = (prefix: string, name: string, scope: string, tracker: string): string => `${prefix}rl:${name}:${scope}${tracker}`;
 
 const PLANNING = Symbol('vigil:rate-limit-plan');
 type PlanningRequest = VigilRequest & { [PLANNING]?: CounterPlan[] };
@@ -66,37 +69,17 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
     for (const p of plan) {
       const tracker = await p.tracker(req, context);
       pending.push({
-        key: `${this.config.redis.keyPrefix}rl:${p.name}:${p.scope}${tracker}`,
+        key: counterKey(this.config.redis.keyPrefix, p.name, p.scope, tracker),
         ttl: p.ttl,
         limit: p.limit,
         blockDuration: p.blockDuration,
         name: p.name,
       });
     }
-    const records = await this.counters.incrementAll(pending);
+    const verdict = rateLimitVerdict(pending, await this.counters.incrementAll(pending));
     const res = context.switchToHttp().getResponse<Response>();
-    const nowS = Math.floor(Date.now() / 1000);
-    // Headers describe the caller's own budget; the per-IP cap only ever shows as a 429.
-    pending.forEach((counter, i) => {
-      const record = records[i];
-      if (counter.name !== 'default') return;
-      res.setHeader('X-RateLimit-Limit', String(counter.limit));
-      res.setHeader('X-RateLimit-Remaining', String(record.isBlocked ? 0 : Math.max(0, counter.limit - record.totalHits)));
-      res.setHeader('X-RateLimit-Reset', String(nowS + (record.isBlocked ? Math.max(1, record.timeToBlockExpire) : record.timeToExpire)));
-    });
-    const blocked = pending.findIndex((_c, i) => records[i].isBlocked);
-    if (blocked >= 0) {
-      const { name, limit, ttl } = pending[blocked];
-      const per = `${limit} requests per ${Math.round(ttl / 1000)} s`;
-      throw new AppError(
-        ErrorCode.RATE_LIMIT_EXCEEDED,
-        name === 'default' ? `Rate limit of ${per} exceeded` : `Too many requests from this address (${per})`,
-        undefined,
-        {
-          headers: { 'Retry-After': String(Math.max(1, records[blocked].timeToBlockExpire)) },
-        },
-      );
-    }
+    for (const [name, value] of Object.entries(verdict.headers)) res.setHeader(name, value);
+    if (verdict.refusal) throw verdict.refusal;
     return true;
   }
 
@@ -115,8 +98,7 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
 
   /** Per presented API key (by its hash: the guard runs before the key is checked), per IP without one. */
   protected override async getTracker(req: Record<string, any>): Promise<string> {
-    const presented = presentedApiKey(req as VigilRequest);
-    return presented ? `key:${presented.hash.slice(0, 32)}` : `ip:${(req as VigilRequest).ip ?? 'unknown'}`;
+    return callerTracker(presentedApiKey(req as VigilRequest)?.hash ?? null, (req as VigilRequest).ip);
   }
 
   /** Called by the base guard, once per throttler that applies to a route being planned: records the counter. */

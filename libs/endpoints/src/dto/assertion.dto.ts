@@ -26,7 +26,10 @@ export class AssertionDto {
   @IsAssertionHeaderName()
   name?: string;
 
-  /** json_path assertions: where the value is, e.g. `$.status`, `$.items[0].id`, `$.items.length`. @example "$.status" */
+  /**
+   * json_path assertions: where the value is, `$` then `.name`, `[0]`, `[-1]` (from the end) or `['any key']` steps,
+   * e.g. `$.status`, `$.items[0].id`, `$.items.length`; at most 200 characters. @example "$.status"
+   */
   @IsAssertionPath()
   path?: string;
 

@@ -1,5 +1,6 @@
 import { registerDecorator, ValidateIf } from 'class-validator';
-import { ASSERTION_OPERATORS, ENDPOINT_LIMITS as L, FORBIDDEN_REQUEST_HEADERS, HEADER_NAME, JSON_PATH } from '../endpoint-limits';
+import { ASSERTION_OPERATORS, ENDPOINT_LIMITS as L, FORBIDDEN_REQUEST_HEADERS, HEADER_NAME } from '../endpoint-limits';
+import { JsonPathError, parseJsonPath } from '../json-path';
 
 type Problem = (value: unknown, object: Record<string, unknown>) => string | null;
 
@@ -148,11 +149,21 @@ export const IsAssertionHeaderName = () =>
     return typeof value === 'string' && value.length <= L.headerNameMaxLength && HEADER_NAME.test(value) ? null : 'must be a header name';
   });
 
-/** `path` of a json_path assertion: required there, not allowed elsewhere. */
+const JSON_PATH_HINT = 'must be a JSON path such as $.status, $.items[0].id or $.items.length';
+
+/**
+ * `path` of a json_path assertion: required there, not allowed elsewhere. Checked with the checker's own
+ * parser, so a path accepted here is one a check can evaluate, and every path it can evaluate is accepted.
+ */
 export const IsAssertionPath = () =>
   rule('isAssertionPath', (value, object) => {
     if (object.type !== 'json_path') return value === undefined ? null : 'is only allowed in json_path assertions';
-    return typeof value === 'string' && value.length <= L.jsonPathMaxLength && JSON_PATH.test(value)
-      ? null
-      : 'must be a JSON path such as $.status, $.items[0].id or $.items.length';
+    if (typeof value !== 'string') return JSON_PATH_HINT;
+    if (value.length > L.jsonPathMaxLength) return `must be at most ${L.jsonPathMaxLength} characters`;
+    try {
+      parseJsonPath(value);
+      return null;
+    } catch (err) {
+      return err instanceof JsonPathError ? `${JSON_PATH_HINT} (${err.reason})` : JSON_PATH_HINT;
+    }
   });

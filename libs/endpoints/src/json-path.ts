@@ -3,19 +3,37 @@ export type JsonPathSegment = string | number;
 
 export type JsonPathResult = { found: true; value: unknown } | { found: false; missing: string };
 
+/** A path the grammar refuses; `reason` says what is wrong and where, without repeating the path. */
+export class JsonPathError extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`JSON path "${path}": ${reason}`);
+    this.name = 'JsonPathError';
+  }
+}
+
 /**
  * Parses the small JSONPath subset assertions use: `$`, `.name`, `[0]`, `[-1]` (from the end), `['any key']`
- * and `["any key"]`, e.g. `$.data.items[0]['display name']`. Throws an Error whose message says what is wrong.
+ * and `["any key"]`, e.g. `$.data.items[0]['display name']`. A `.name` is any characters but `.`, `[`, `]` and
+ * white space; quoted keys take `\'` and `\"`. Wildcards, `..`, filters and slices are not supported, and are
+ * refused rather than read as keys. The one grammar for both sides: endpoint validation refuses exactly what
+ * this throws on. Throws a JsonPathError whose reason says what is wrong.
  */
 export function parseJsonPath(path: string): JsonPathSegment[] {
   const text = path.trim();
-  if (!text.startsWith('$')) throw new Error(`JSON path "${path}" must start with $`);
+  // Positions count in the path as written, leading spaces included.
+  const at = (i: number) => `at position ${i + path.length - path.trimStart().length}`;
+  if (!text.startsWith('$')) throw new JsonPathError(path, 'must start with $');
   const segments: JsonPathSegment[] = [];
   let i = 1;
   while (i < text.length) {
     if (text[i] === '.') {
+      if (text[i + 1] === '.') throw new JsonPathError(path, `recursive descent ("..") is not supported, ${at(i)}`);
       const name = /^[^.[\]\s]+/.exec(text.slice(i + 1))?.[0];
-      if (!name) throw new Error(`JSON path "${path}": a name must follow "." at position ${i}`);
+      if (!name) throw new JsonPathError(path, `a name must follow "." ${at(i)}`);
+      if (name === '*') throw new JsonPathError(path, `wildcards are not supported, ${at(i + 1)}; write ['*'] for a key named *`);
       segments.push(name);
       i += 1 + name.length;
     } else if (text[i] === '[') {
@@ -28,10 +46,10 @@ export function parseJsonPath(path: string): JsonPathSegment[] {
         segments.push((quoted[1] ?? quoted[2]).replace(/\\(.)/g, '$1'));
         i += quoted[0].length;
       } else {
-        throw new Error(`JSON path "${path}": expected [number] or ['name'] at position ${i}`);
+        throw new JsonPathError(path, `expected [number] or ['name'] ${at(i)}`);
       }
     } else {
-      throw new Error(`JSON path "${path}": unexpected "${text[i]}" at position ${i}`);
+      throw new JsonPathError(path, `unexpected "${text[i]}" ${at(i)}`);
     }
   }
   return segments;
