@@ -8,11 +8,11 @@ import { RedisEventBus } from './redis-event-bus';
 // Redis connection notices would only be noise here.
 beforeAll(() => Logger.overrideLogger(false));
 
-/** Resolves once `count` payloads arrived, or rejects after a second. */
+/** Resolves once `count` payloads arrived, or rejects after five seconds (a loaded CI machine is slow, never that slow). */
 function collect<T>(subscribe: (handler: (payload: T) => void) => () => void, count: number): Promise<T[]> {
   const got: T[] = [];
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`received ${got.length} of ${count}: ${JSON.stringify(got)}`)), 1000);
+    const timer = setTimeout(() => reject(new Error(`received ${got.length} of ${count}: ${JSON.stringify(got)}`)), 5000);
     const off = subscribe((payload) => {
       got.push(payload);
       if (got.length < count) return;
@@ -35,7 +35,8 @@ describeWithRedis('RedisEventBus.publishMany (real Redis, two instances)', () =>
     listenerRedis = new RedisService(config);
     publisher = new RedisEventBus(publisherRedis);
     listener = new RedisEventBus(listenerRedis);
-    await Promise.all([publisherRedis.waitUntilReady(2000), listenerRedis.waitUntilReady(2000)]);
+    // Both must be connected for the test to mean anything: a publisher that is not falls back to local delivery.
+    expect(await Promise.all([publisherRedis.waitUntilReady(5000), listenerRedis.waitUntilReady(5000)])).toEqual([true, true]);
   });
   afterAll(async () => {
     await publisherRedis.onApplicationShutdown();
