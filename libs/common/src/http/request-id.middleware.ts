@@ -11,7 +11,7 @@ const VERSION_IN_PATH = /^\/api\/v(\d+)(?:\/|$)/;
  */
 export function requestContext(req: VigilRequest, res: Response, next: NextFunction): void {
   req.id = requestIdFrom(req.headers['x-request-id']);
-  req.startedAt = process.hrtime.bigint();
+  req.startedAt = performance.now();
   req.apiVersion = VERSION_IN_PATH.exec(req.path)?.[1];
   res.setHeader('X-Request-ID', req.id);
   next();
@@ -19,7 +19,7 @@ export function requestContext(req: VigilRequest, res: Response, next: NextFunct
 
 export function elapsedMs(req: Pick<VigilRequest, 'startedAt'>): number {
   if (!req.startedAt) return 0;
-  return Math.round(Number(process.hrtime.bigint() - req.startedAt) / 1e6);
+  return Math.round(performance.now() - req.startedAt);
 }
 
 /** The client's X-Request-ID when it is sane, otherwise a new UUID. */

@@ -13,7 +13,8 @@ export interface Principal {
 /** The request as Vigil's middleware leaves it. */
 export interface VigilRequest extends Request {
   id: string;
-  startedAt: bigint;
+  /** performance.now() when the request arrived (ms, monotonic). */
+  startedAt: number;
   /** The API version from the URL ("1", "2") or undefined for unversioned routes. */
   apiVersion?: string;
   principal?: Principal;

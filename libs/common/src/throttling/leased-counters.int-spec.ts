@@ -97,4 +97,43 @@ describeWithRedis('LeasedCounters on a real Redis', () => {
     for (let i = 0; i < 5; i++) expect((await hit(a, c)).isBlocked).toBe(true);
     expect(Number(await clients[0].get(`${c.key}:hits`))).toBe(counted);
   });
+
+  describe('hitAllLocally (no promise, no round trip)', () => {
+    it('answers nothing before a reservation, and counts nothing then', async () => {
+      const a = instance(200);
+      const c = counter('cold', 1000);
+      expect(a.hitAllLocally([c])).toBeNull();
+      expect((await hit(a, c)).totalHits).toBe(1);
+    });
+
+    it('spends reserved hits exactly as hitAll does, and gives way to hitAll when the reservation runs out', async () => {
+      const a = instance(4);
+      const c = counter('warm', 10_000);
+      expect((await hit(a, c)).totalHits).toBe(1);
+      // The reservation was 4 hits: 3 are left here.
+      const local = [a.hitAllLocally([c]), a.hitAllLocally([c]), a.hitAllLocally([c])].map((r) => r?.[0].totalHits);
+      expect(local).toEqual([2, 3, 4]);
+      expect(a.hitAllLocally([c])).toBeNull();
+      expect((await hit(a, c)).totalHits).toBe(5);
+      expect(Number(await clients[0].get(`${c.key}:hits`))).toBe(8);
+    });
+
+    it('is all or nothing over several counters: one without hits left here means none is counted', async () => {
+      const a = instance(200);
+      const warm = counter('many-warm', 10_000);
+      const cold = counter('many-cold', 10_000);
+      await hit(a, warm);
+      expect(a.hitAllLocally([warm, cold])).toBeNull();
+      // warm was not spent by the refused call: its next local hit is its second.
+      expect(a.hitAllLocally([warm])?.[0].totalHits).toBe(2);
+    });
+
+    it('answers a known block locally', async () => {
+      const a = instance(200);
+      const c = counter('known-block', 1);
+      await hit(a, c);
+      expect((await hit(a, c)).isBlocked).toBe(true);
+      expect(a.hitAllLocally([c])?.[0]).toMatchObject({ isBlocked: true });
+    });
+  });
 });

@@ -116,6 +116,24 @@ export class LeasedCounters {
     return Promise.all(counters.map((c) => this.hit(c)));
   }
 
+  /**
+   * The common case of hitAll without a promise: when every counter can be answered from what this instance
+   * holds (hits reserved in a live window, or a block it knows of), counts one hit on each and returns their
+   * records. Otherwise counts nothing and returns null: the caller then uses hitAll. All or nothing, so a
+   * request is never counted twice on one counter.
+   */
+  hitAllLocally(counters: readonly CounterRequest[]): CounterRecord[] | null {
+    const now = Date.now();
+    const leases: Lease[] = [];
+    for (const c of counters) {
+      const lease = this.leases.get(c.key);
+      if (!lease || lease.limit !== c.limit || lease.pending || leases.includes(lease)) return null;
+      if (lease.blockedUntil <= now && (lease.windowEndsAt <= now || lease.tokens <= 0)) return null;
+      leases.push(lease);
+    }
+    return leases.map((lease) => (lease.blockedUntil > now ? blockedRecord(lease, now) : spend(lease, now)));
+  }
+
   private async hit(c: CounterRequest): Promise<CounterRecord> {
     for (;;) {
       const now = Date.now();
@@ -126,16 +144,7 @@ export class LeasedCounters {
         continue;
       }
       if (lease && lease.blockedUntil > now) return blockedRecord(lease, now);
-      if (lease && lease.windowEndsAt > now && lease.tokens > 0) {
-        lease.tokens--;
-        return {
-          // Hits the caller has used: what Redis counted, less what this instance holds unused.
-          totalHits: lease.hitsAtGrant - lease.tokens,
-          timeToExpire: Math.ceil((lease.windowEndsAt - now) / 1000),
-          isBlocked: false,
-          timeToBlockExpire: 0,
-        };
-      }
+      if (lease && lease.windowEndsAt > now && lease.tokens > 0) return spend(lease, now);
       const fresh: Lease = lease ?? { limit: c.limit, tokens: 0, hitsAtGrant: 0, windowEndsAt: 0, blockedUntil: 0, pending: null };
       if (!lease) this.leases.set(c.key, fresh, { ttl: c.ttl + c.blockDuration });
       fresh.pending = this.reserve(c, fresh).finally(() => (fresh.pending = null));
@@ -160,6 +169,18 @@ export class LeasedCounters {
     lease.blockedUntil = blockLeftMs > 0 ? now + blockLeftMs : 0;
     this.leases.set(c.key, lease, { ttl: Math.max(expiresInMs, blockLeftMs) + 1000 });
   }
+}
+
+/** Uses one reserved hit of a lease (it has one, in a live window). */
+function spend(lease: Lease, now: number): CounterRecord {
+  lease.tokens--;
+  return {
+    // Hits the caller has used: what Redis counted, less what this instance holds unused.
+    totalHits: lease.hitsAtGrant - lease.tokens,
+    timeToExpire: Math.ceil((lease.windowEndsAt - now) / 1000),
+    isBlocked: false,
+    timeToBlockExpire: 0,
+  };
 }
 
 function blockedRecord(lease: Lease, now: number): CounterRecord {

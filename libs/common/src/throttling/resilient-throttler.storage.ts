@@ -54,6 +54,16 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
     }
   }
 
+  /**
+   * incrementAll without a round trip or a promise, when the shared counters can answer from the hits this
+   * instance has reserved (LeasedCounters.hitAllLocally); null when they cannot (call incrementAll), and
+   * always null without Redis or while it is unreachable, so falling back and recovering stay in one place.
+   */
+  incrementAllNow(counters: readonly CounterRequest[]): ThrottlerStorageRecord[] | null {
+    if (!this.shared || this.degraded) return null;
+    return this.shared.hitAllLocally(counters);
+  }
+
   onApplicationShutdown(): void {
     this.local.onApplicationShutdown();
   }
