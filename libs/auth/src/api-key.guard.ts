@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AppError, ErrorCode, IS_PUBLIC, PerRoute, presentedApiKey, ROLES, type Role, type VigilRequest } from '@vigil/common';
+import { AppError, ErrorCode, IS_PUBLIC, PerRoute, type Principal, presentedApiKey, ROLES, type Role, type VigilRequest } from '@vigil/common';
 import { ApiKeysService } from './api-keys.service';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -20,7 +20,8 @@ export class ApiKeyGuard implements CanActivate {
     private readonly keys: ApiKeysService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous when the key's lookup is cached (Nest then awaits nothing for this guard), else a promise. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const route = this.routes.get(context, () => {
       const targets = [context.getHandler(), context.getClass()];
@@ -33,11 +34,16 @@ export class ApiKeyGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<VigilRequest>();
     const presented = presentedApiKey(req);
     if (!presented) throw new AppError(ErrorCode.AUTH_MISSING_API_KEY);
-    req.principal = await this.keys.authenticate(presented.key, presented.hash);
+    const known = this.keys.authenticateCached(presented.hash);
+    if (known) return this.permit(req, known.principal, route.roles);
+    return this.keys.authenticate(presented.key, presented.hash).then((principal) => this.permit(req, principal, route.roles));
+  }
 
-    const allowed = route.roles ?? (READ_METHODS.has(req.method) ? undefined : DEFAULT_WRITERS);
-    if (allowed && req.principal.role !== 'admin' && !allowed.includes(req.principal.role)) {
-      throw new AppError(ErrorCode.PERM_DENIED, `This action needs one of the roles: ${allowed.join(', ')} (your key is ${req.principal.role})`);
+  private permit(req: VigilRequest, principal: Principal, roles: Role[] | undefined): true {
+    req.principal = principal;
+    const allowed = roles ?? (READ_METHODS.has(req.method) ? undefined : DEFAULT_WRITERS);
+    if (allowed && principal.role !== 'admin' && !allowed.includes(principal.role)) {
+      throw new AppError(ErrorCode.PERM_DENIED, `This action needs one of the roles: ${allowed.join(', ')} (your key is ${principal.role})`);
     }
     return true;
   }

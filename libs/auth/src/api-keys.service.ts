@@ -55,23 +55,38 @@ export class ApiKeysService implements OnModuleDestroy {
    * outlives the check: a /ws/live stream has to end when its key expires.
    */
   async authenticateWithExpiry(rawKey: string, hash = hashApiKey(rawKey)): Promise<{ principal: Principal; expiresAt: number | null }> {
-    let cached = this.config.auth.cacheTtlMs > 0 ? this.cache.get(hash)?.entry : undefined;
-    if (cached === undefined) {
-      const row = await this.keys.createQueryBuilder('k').where('k.key_hash = :hash', { hash }).getOne();
-      cached = row
-        ? {
-            principal: { keyId: row.id, name: row.name, role: row.role, prefix: row.prefix },
-            expiresAt: row.expiresAt?.getTime() ?? null,
-            revoked: row.revokedAt !== null,
-          }
-        : 'unknown';
-      if (this.config.auth.cacheTtlMs > 0) this.cache.set(hash, { entry: cached });
-    }
-    if (cached === 'unknown') throw new AppError(ErrorCode.AUTH_INVALID_API_KEY);
-    if (cached.revoked) throw new AppError(ErrorCode.AUTH_REVOKED_API_KEY);
-    if (cached.expiresAt !== null && cached.expiresAt <= Date.now()) throw new AppError(ErrorCode.AUTH_EXPIRED_API_KEY);
-    this.touch(cached.principal.keyId);
-    return { principal: cached.principal, expiresAt: cached.expiresAt };
+    return this.authenticateCached(hash) ?? this.admit(await this.lookUp(hash));
+  }
+
+  /**
+   * authenticateWithExpiry for a key whose lookup is cached, without a promise (the guard's path on every
+   * request): the principal, or the same AUTH_ error thrown; undefined when the key must be read from the
+   * database first.
+   */
+  authenticateCached(hash: string): { principal: Principal; expiresAt: number | null } | undefined {
+    const cached = this.config.auth.cacheTtlMs > 0 ? this.cache.get(hash)?.entry : undefined;
+    return cached === undefined ? undefined : this.admit(cached);
+  }
+
+  private async lookUp(hash: string): Promise<CacheEntry> {
+    const row = await this.keys.createQueryBuilder('k').where('k.key_hash = :hash', { hash }).getOne();
+    const entry: CacheEntry = row
+      ? {
+          principal: { keyId: row.id, name: row.name, role: row.role, prefix: row.prefix },
+          expiresAt: row.expiresAt?.getTime() ?? null,
+          revoked: row.revokedAt !== null,
+        }
+      : 'unknown';
+    if (this.config.auth.cacheTtlMs > 0) this.cache.set(hash, { entry });
+    return entry;
+  }
+
+  private admit(entry: CacheEntry): { principal: Principal; expiresAt: number | null } {
+    if (entry === 'unknown') throw new AppError(ErrorCode.AUTH_INVALID_API_KEY);
+    if (entry.revoked) throw new AppError(ErrorCode.AUTH_REVOKED_API_KEY);
+    if (entry.expiresAt !== null && entry.expiresAt <= Date.now()) throw new AppError(ErrorCode.AUTH_EXPIRED_API_KEY);
+    this.touch(entry.principal.keyId);
+    return { principal: entry.principal, expiresAt: entry.expiresAt };
   }
 
   async create(dto: CreateApiKeyDto, createdBy: string | null): Promise<CreatedApiKeyDto> {
