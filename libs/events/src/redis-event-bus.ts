@@ -48,8 +48,10 @@ export class RedisEventBus implements EventBus {
   }
 
   private async send(channel: string, redisChannel: string, message: string, deliverHere: () => void): Promise<void> {
-    // A process that has just started (the CLI revoking a key) may not be connected yet.
-    const connected = this.redis.isReady || (await this.redis.waitUntilReady(1000));
+    // A process that has just started (the CLI revoking a key) may not be connected yet: it waits a moment.
+    // One that was connected and is not is in an outage: waiting would only delay every publisher (the check
+    // writer's batches among them), so the event goes to this instance at once.
+    const connected = this.redis.isReady || (!this.redis.hasBeenReady && (await this.redis.waitUntilReady(1000)));
     try {
       if (!connected) throw new Error('Redis is not connected');
       await this.redis.client!.publish(this.prefix + redisChannel, message);

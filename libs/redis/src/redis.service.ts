@@ -2,6 +2,9 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { VigilConfig } from '@vigil/config';
 import Redis from 'ioredis';
 
+/** Longest wait for Redis to acknowledge QUIT at shutdown. */
+const QUIT_TIMEOUT_MS = 1000;
+
 /**
  * The shared Redis connection, or none when REDIS_URL is unset. Commands fail fast while Redis is
  * down (no offline queue) so callers can fall back; the client keeps reconnecting in the background.
@@ -13,6 +16,7 @@ export class RedisService implements OnApplicationShutdown {
   readonly keyPrefix: string;
   private subscriber: Redis | null = null;
   private lastState: 'up' | 'down' | null = null;
+  private connectedOnce = false;
 
   constructor(private readonly config: VigilConfig) {
     this.keyPrefix = config.redis.keyPrefix;
@@ -28,6 +32,11 @@ export class RedisService implements OnApplicationShutdown {
 
   get isReady(): boolean {
     return this.client?.status === 'ready';
+  }
+
+  /** The main connection has been ready at least once: a process past its start-up, for which not ready means an outage. */
+  get hasBeenReady(): boolean {
+    return this.connectedOnce;
   }
 
   /** Resolves true once the main connection is ready (at once if it is), false after the timeout. */
@@ -65,8 +74,20 @@ export class RedisService implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Closes both connections: QUIT when connected (replies still on their way arrive first), at most
+   * QUIT_TIMEOUT_MS; a connection that is down is dropped at once. (The subscriber queues commands while
+   * disconnected, so a QUIT sent during an outage would wait for Redis to return, and shutdown with it.)
+   */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.client, this.subscriber].filter((c): c is Redis => c !== null).map((c) => c.quit().catch(() => c.disconnect())));
+    await Promise.all(
+      [this.client, this.subscriber]
+        .filter((c): c is Redis => c !== null)
+        .map(async (c) => {
+          if (c.status !== 'ready') return c.disconnect();
+          await withTimeout(c.quit(), QUIT_TIMEOUT_MS).catch(() => c.disconnect());
+        }),
+    );
   }
 
   private connect(role: string, offlineQueue = false): Redis {
@@ -83,7 +104,10 @@ export class RedisService implements OnApplicationShutdown {
       retryStrategy: (times) => Math.min(times * 200, 2000),
       lazyConnect: false,
     });
-    client.on('ready', () => this.track('up', role));
+    client.on('ready', () => {
+      if (role === 'main') this.connectedOnce = true;
+      this.track('up', role);
+    });
     client.on('error', (err: Error) => this.track('down', role, err));
     client.on('end', () => this.track('down', role));
     return client;

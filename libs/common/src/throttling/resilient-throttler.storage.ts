@@ -21,7 +21,7 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
   private degraded = false;
 
   constructor(
-    redis: RedisService,
+    private readonly redis: RedisService,
     private readonly config: VigilConfig,
   ) {
     this.shared = redis.client ? new LeasedCounters(redis.client, config.rateLimit.leaseMax) : null;
@@ -35,6 +35,9 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
   /** Counts one hit on each counter, in Redis (shared) when it is configured and reachable. */
   async incrementAll(counters: CounterRequest[]): Promise<ThrottlerStorageRecord[]> {
     if (!this.shared) return this.incrementLocally(counters);
+    // Known to be down (ioredis reconnects in the background): no attempt per request, which would fail
+    // anyway and cost a rejected command each; the first request after 'ready' uses Redis again.
+    if (!this.redis.isReady) return this.unavailable(counters, new Error(`Redis connection is ${this.redis.client?.status ?? 'closed'}`));
     try {
       const records = await this.shared.hitAll(counters);
       if (this.degraded) {
@@ -43,15 +46,20 @@ export class ResilientThrottlerStorage implements ThrottlerStorage {
       }
       return records;
     } catch (err) {
-      if (!this.degraded) {
-        this.degraded = true;
-        this.logger.warn({ err, msg: `Redis unavailable for rate limits; mode ${this.config.redis.failureMode}` });
-      }
-      if (this.config.redis.failureMode === 'open') {
-        return counters.map((c) => ({ totalHits: 0, timeToExpire: Math.ceil(c.ttl / 1000), isBlocked: false, timeToBlockExpire: 0 }));
-      }
-      return this.incrementLocally(counters);
+      return this.unavailable(counters, err);
     }
+  }
+
+  /** Redis could not count: per REDIS_FAILURE_MODE, count in this process (fallback) or not at all (open). */
+  private unavailable(counters: CounterRequest[], err: unknown): Promise<ThrottlerStorageRecord[]> {
+    if (!this.degraded) {
+      this.degraded = true;
+      this.logger.warn({ err, msg: `Redis unavailable for rate limits; mode ${this.config.redis.failureMode}` });
+    }
+    if (this.config.redis.failureMode === 'open') {
+      return Promise.resolve(counters.map((c) => ({ totalHits: 0, timeToExpire: Math.ceil(c.ttl / 1000), isBlocked: false, timeToBlockExpire: 0 })));
+    }
+    return this.incrementLocally(counters);
   }
 
   /**
