@@ -5,7 +5,8 @@ import { PeriodicJob } from '../jobs/periodic-job';
 
 /**
  * Arbitrary, fixed: every Vigil process takes the same lock so only one retention run goes at a time.
- * Advisory lock keys in use: 727001 migrations, 727002 bootstrap keys, 727003 retention, 727101 monitors file.
+ * Advisory lock keys in use: 727001 migrations, 727002 bootstrap keys, 727003 retention, 727004 and 727005
+ * rollup compaction (rollups/rollup-locks.ts), 727101 monitors file.
  */
 export const RETENTION_LOCK = 727_003;
 
@@ -84,9 +85,13 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
       }
       try {
         const tables: RetentionTableResult[] = [];
+        const compactedUntil = await this.compactedUntil(runner);
         for (const target of this.targets()) {
           if (this.job.stopped) break;
-          tables.push(await this.trim(runner, target, new Date(now.getTime() - target.days * DAY_MS)));
+          let cutoff = now.getTime() - target.days * DAY_MS;
+          // Minute rows of hours not compacted yet are all their hour and day rows will be made of: never deleted.
+          if (target.table === 'uptime_minute') cutoff = Math.min(cutoff, compactedUntil);
+          tables.push(await this.trim(runner, target, new Date(cutoff)));
         }
         const deleted = tables.reduce((sum, t) => sum + t.deleted, 0);
         this.logger.log(
@@ -99,6 +104,11 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     } finally {
       await runner.release();
     }
+  }
+
+  private async compactedUntil(runner: QueryRunner): Promise<number> {
+    const [row] = (await runner.query('SELECT compacted_until FROM uptime_compaction')) as Array<{ compacted_until: Date }>;
+    return row ? row.compacted_until.getTime() : Number.POSITIVE_INFINITY;
   }
 
   /** Waits between two batches, so the job takes a small share of the database. */
