@@ -3,10 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform } from 'node:os';
 import { join, relative } from 'node:path';
+import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { loadConfig } from '@vigil/config';
+import { loadConfig, type VigilConfig } from '@vigil/config';
 import { MIGRATIONS } from '@vigil/migrations';
-import { RELATIVE_ERROR, type RollupInput, UptimeRollupsRepository, UptimeService } from '@vigil/uptime';
+import { RELATIVE_ERROR, RollupCompactionService, type RollupInput, UptimeRollupsRepository, UptimeService } from '@vigil/uptime';
 import type { Request } from 'express';
 import { DataSource } from 'typeorm';
 import { createApiApp } from '../apps/api/src/setup-app';
@@ -18,8 +19,9 @@ import { type QueryTiming, renderUptimeTable, timeQuery, type UptimeRow } from '
 
 /**
  * `npm run bench:uptime`: N endpoints × D days of checks at a fixed interval, folded into the uptime rollups
- * by the write path's own SQL (UptimeRollupsRepository.fold, batch after batch), with raw check_results
- * written for a subset of the same checks. Then, in the same run: every endpoint's uptime and p99 over the
+ * by the write path's own SQL (UptimeRollupsRepository.fold, batch after batch, into minute rows) while the
+ * compaction job (RollupCompactionService.runOnce) builds the hour and day rows of every hour folded, with
+ * raw check_results written for a subset of the same checks. Then, in the same run: every endpoint's uptime and p99 over the
  * last D days and one endpoint's hourly series, through UptimeService and over HTTP (the real API in this
  * process), against the raw GROUP BY scans that answer the same questions from check_results.
  */
@@ -99,26 +101,59 @@ interface FillStats {
   foldSeconds: number;
   rawSeconds: number;
   foldCalls: number;
+  /** Time spent in compaction runs (concurrent with the lanes, then the last one), and the hours they compacted. */
+  compactSeconds: number;
+  compactedHours: number;
+  /** The watermark after the fill: hour and day rows before it, minute rows only after it. */
+  compactedUntil: string;
 }
 
 /**
  * Writes the fleet's checks: endpoints are split into lanes (disjoint endpoints, so lanes never wait on
  * each other's rows), each lane folds one chunk of minutes per call through the write path's upsert, and
- * inserts the raw rows of its subset endpoints.
+ * inserts the raw rows of its subset endpoints. The database is as if Vigil had been installed when the
+ * window starts (the compaction watermark at that hour), so the fold writes minute rows; beside the lanes,
+ * the compaction job builds the hour and day rows of every hour all lanes are done with, as it would run an
+ * hour after the fact in production, and once more at the end with the real clock.
  */
-async function fill(ds: DataSource, fleet: UptimeFleet, lanes: number): Promise<FillStats> {
+async function fill(ds: DataSource, fleet: UptimeFleet, lanes: number, config: VigilConfig): Promise<FillStats> {
   const rawIds = new Set(fleet.rawEndpoints.map((e) => e.id));
   const rollups = new UptimeRollupsRepository();
-  const stats: FillStats = { checks: 0, rawRows: 0, seconds: 0, foldSeconds: 0, rawSeconds: 0, foldCalls: 0 };
+  const compaction = new RollupCompactionService(ds, config, rollups);
+  const graceMs = config.uptime.compactionGraceS * 1000;
+  await ds.query('UPDATE uptime_compaction SET compacted_until = $1', [new Date(Math.floor(fleet.fromMs / 3_600_000) * 3_600_000)]);
+  const stats: FillStats = {
+    checks: 0,
+    rawRows: 0,
+    seconds: 0,
+    foldSeconds: 0,
+    rawSeconds: 0,
+    foldCalls: 0,
+    compactSeconds: 0,
+    compactedHours: 0,
+    compactedUntil: '',
+  };
+  const compact = async (now: Date): Promise<number> => {
+    const t = performance.now();
+    const run = await compaction.runOnce(now);
+    stats.compactSeconds += (performance.now() - t) / 1000;
+    const hours = run.skipped ? 0 : run.hours.length;
+    stats.compactedHours += hours;
+    return hours;
+  };
+  /** Per lane: every check before this instant is folded. */
+  const folded = Array.from({ length: lanes }, () => fleet.fromMs);
+  let filling = true;
   const started = performance.now();
   const chunkMs = CHUNK_MINUTES * 60_000;
   const total = fleet.endpoints.length * fleet.checksPerEndpoint;
   let nextReport = 0.1;
   const laneOf = (lane: number) => fleet.endpoints.filter((_, i) => i % lanes === lane);
-  await Promise.all(
+  const lanesDone = Promise.all(
     Array.from({ length: lanes }, async (_, lane) => {
       const mine = laneOf(lane);
       for (let from = fleet.fromMs; from < fleet.toMs; from += chunkMs) {
+        folded[lane] = from;
         const checks: RollupInput[] = [];
         fleet.checks(mine, from, Math.min(fleet.toMs, from + chunkMs), checks);
         const raw = checks.filter((c) => rawIds.has(c.endpointId));
@@ -137,11 +172,21 @@ async function fill(ds: DataSource, fleet: UptimeFleet, lanes: number): Promise<
           nextReport += 0.1;
         }
       }
+      folded[lane] = fleet.toMs;
     }),
-  );
+  ).finally(() => (filling = false));
+  const compactor = (async () => {
+    // A clock `grace` past what every lane has folded: the hours that ended by then are due.
+    while (filling) if ((await compact(new Date(Math.min(...folded) + graceMs))) === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+  })();
+  await Promise.all([lanesDone, compactor]);
+  await compact(new Date());
+  const [{ until }] = (await ds.query('SELECT compacted_until AS until FROM uptime_compaction')) as Array<{ until: Date }>;
+  stats.compactedUntil = until.toISOString();
   stats.seconds = round((performance.now() - started) / 1000, 1);
   stats.foldSeconds = round(stats.foldSeconds, 1);
   stats.rawSeconds = round(stats.rawSeconds, 1);
+  stats.compactSeconds = round(stats.compactSeconds, 1);
   return stats;
 }
 
@@ -244,10 +289,16 @@ async function main(): Promise<void> {
       `${s.endpoints} endpoints × ${s.days} days × one check every ${s.intervalS} s = ${s.endpoints * fleet.checksPerEndpoint} checks folded into the rollups; ` +
       `raw check_results for ${fleet.rawEndpoints.length} of those endpoints (${fleet.rawEndpoints.length * fleet.checksPerEndpoint} rows)`;
     log(`generating: ${generated}`);
-    const filled = await fill(ds, fleet, s.lanes);
-    log(`filled in ${filled.seconds} s (${filled.foldCalls} fold calls, ${Math.round(filled.checks / filled.seconds)} checks/s overall)`);
+    // The compaction job's clock is the lanes' progress; its grace period is the default one.
+    Logger.overrideLogger(['error', 'warn']);
+    const filled = await fill(ds, fleet, s.lanes, loadConfig({ NODE_ENV: 'production', DATABASE_URL: stack.db.url }));
+    log(
+      `filled in ${filled.seconds} s (${filled.foldCalls} fold calls, ${Math.round(filled.checks / filled.seconds)} checks/s overall; ` +
+        `fold ${filled.foldSeconds} s, raw ${filled.rawSeconds} s, ${filled.compactedHours} hours compacted in ${filled.compactSeconds} s, ` +
+        `hour and day rows before ${filled.compactedUntil})`,
+    );
     // What autovacuum keeps doing on a database filled over 30 days: dead versions of the hour and day rows
-    // (updated by every batch of their period) vacuumed, and planner statistics for every table.
+    // (a day row is rewritten by the compaction of each of its hours) vacuumed, and planner statistics for every table.
     const analyzeStarted = performance.now();
     for (const table of ['uptime_hour', 'uptime_day']) await ds.query(`VACUUM ANALYZE ${table}`);
     for (const table of ['uptime_minute', 'check_results', 'endpoints']) await ds.query(`ANALYZE ${table}`);
@@ -319,7 +370,7 @@ async function main(): Promise<void> {
     const speedupSeries = round(measured.series_raw.p50 / measured.series_service.p50, 1);
     const days = `${s.days} d`;
     const rows: UptimeRow[] = [
-      { query: `all ${s.endpoints} endpoints, ${days}, service`, reads: 'day+hour+minute rollups', timing: measured.all_service },
+      { query: `all ${s.endpoints} endpoints, ${days}, service`, reads: 'day+hour+minute rollups (minutes after the watermark)', timing: measured.all_service },
       { query: `all ${s.endpoints} endpoints, ${days}, HTTP`, reads: 'same, + envelope', timing: measured.all_http },
       { query: `${fleet.rawEndpoints.length} endpoints (tag), ${days}, service`, reads: 'rollups', timing: measured.subset_service },
       {

@@ -6,6 +6,7 @@ import { Incidents1764400000000 } from './1764400000000-incidents';
 import { MaintenanceWindows1764450000000 } from './1764450000000-maintenance-windows';
 import { EndpointHotUpdates1764500000000 } from './1764500000000-endpoint-hot-updates';
 import { HotTablesWithoutForeignKeys1764600000000 } from './1764600000000-hot-tables-without-foreign-keys';
+import { UptimeCompaction1764700000000 } from './1764700000000-uptime-compaction';
 
 /** Every migration, oldest first. A new migration file is added here too. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   MaintenanceWindows1764450000000,
   EndpointHotUpdates1764500000000,
   HotTablesWithoutForeignKeys1764600000000,
+  UptimeCompaction1764700000000,
 ];

@@ -1,5 +1,8 @@
+import { VigilConfig } from '@vigil/config';
 import { type CheckResultEvent, type EndpointStatusChangedEvent, EventBus, VigilEvents } from '@vigil/events';
+import { RollupCompactionService, UptimeRollupsRepository } from '@vigil/uptime';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { TargetServer } from '../support/target-server';
 import { ADMIN_KEY, expectEnvelope, expectError, startTestStack, type TestStack } from '../support/test-app';
 import { waitFor } from './support/monitoring-db';
@@ -288,6 +291,9 @@ describe('check routes: run a check now, and history', () => {
       const gone = await createEndpoint('/status/200/delete-me');
       const kept = await createEndpoint('/status/200/keep-me');
       for (const e of [gone, kept, gone]) expect((await checkNow(e.id)).status).toBe(200);
+      // Hour and day rows are compacted from minute rows once the hour is over: compact it, as an hour from now.
+      const app = stack.api.app;
+      await new RollupCompactionService(app.get(DataSource), app.get(VigilConfig), new UptimeRollupsRepository()).runOnce(new Date(Date.now() + 2 * 3_600_000));
       const pg = new Client({ connectionString: stack.db.url });
       await pg.connect();
       const counts = async (id: string) =>

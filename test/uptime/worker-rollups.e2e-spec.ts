@@ -3,7 +3,9 @@ import { TargetServer } from '../support/target-server';
 import { testEnv, uniqueRedisPrefix } from '../support/test-env';
 import { createMonitoringDatabase, insertEndpoints, type MonitoringDatabase, sleep } from '../checks/support/monitoring-db';
 import { WorkerProcess } from '../checks/support/worker-process';
-import { expectedRollupRows, rollupRows } from './support/uptime-fixtures';
+import { loadConfig } from '@vigil/config';
+import { RollupCompactionService, UptimeRollupsRepository } from '@vigil/uptime';
+import { compactedUntil, expectedRollupRows, rollupRows } from './support/uptime-fixtures';
 
 describe('a check worker process folds its results into the rollups', () => {
   let m: MonitoringDatabase;
@@ -23,7 +25,7 @@ describe('a check worker process folds its results into the rollups', () => {
     await clearRedisPrefix(redisPrefix);
   });
 
-  it('stores minute, hour and day rollups equal to GROUP BY over the results it wrote', async () => {
+  it('stores minute rollups, compacted into hour and day rollups, all equal to GROUP BY over the results it wrote', async () => {
     worker = WorkerProcess.start({
       DATABASE_URL: m.db.url,
       DATABASE_POOL_SIZE: '4',
@@ -43,6 +45,17 @@ describe('a check worker process folds its results into the rollups', () => {
     const sql = <T>(text: string) => m.dataSource.query(text) as Promise<T[]>;
     const [{ n }] = await sql<{ n: number }>('SELECT count(*)::int AS n FROM check_results');
     expect(n).toBeGreaterThan(12);
+    // The results are from the current hour: the worker leaves them in minute rows until the hour has ended.
+    expect((await rollupRows(sql, 'minute')).length).toBeGreaterThan(0);
+    const [{ hours }] = await sql<{ hours: number }>(
+      'SELECT count(*)::int AS hours FROM uptime_hour WHERE bucket_start >= (SELECT compacted_until FROM uptime_compaction)',
+    );
+    expect(hours).toBe(0);
+    // Compaction as it will run once that hour (and its grace period) is over.
+    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: m.db.url });
+    const compaction = new RollupCompactionService(m.dataSource, config, new UptimeRollupsRepository());
+    await compaction.runOnce(new Date(Date.now() + 2 * 3_600_000));
+    expect(Date.parse(await compactedUntil(sql))).toBeGreaterThan(Date.now());
     for (const unit of ['minute', 'hour', 'day'] as const) {
       expect({ unit, rows: await rollupRows(sql, unit) }).toEqual({ unit, rows: await expectedRollupRows(sql, unit) });
     }

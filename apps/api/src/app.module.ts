@@ -24,7 +24,7 @@ import { EventsModule } from '@vigil/events';
 import { IncidentsModule } from '@vigil/incidents';
 import { LiveModule } from '@vigil/live';
 import { RedisModule, RedisService } from '@vigil/redis';
-import { RetentionModule, UptimeModule } from '@vigil/uptime';
+import { RetentionModule, RollupCompactionModule, UptimeModule } from '@vigil/uptime';
 import { BootstrapKeys } from './bootstrap-keys';
 import { ErrorsPageController } from './ops/errors-page.controller';
 import { HttpMetrics } from './ops/http-metrics';
@@ -60,8 +60,8 @@ export class AppModule {
         UptimeModule,
         // Single-process mode (the quick start): this server also runs the checks.
         ...(config.checks.runInThisProcess ? [CheckSchedulerModule] : []),
-        // Retention runs only where checks run (one run at a time across processes: advisory lock).
-        ...(config.checks.runInThisProcess ? [RetentionModule] : []),
+        // Retention and rollup compaction run only where checks run (each one run at a time across processes: advisory locks).
+        ...(config.checks.runInThisProcess ? [RetentionModule, RollupCompactionModule] : []),
       ],
       controllers: [OpsController, ErrorsPageController, MetaController],
       providers: [

@@ -6,7 +6,7 @@ import { DatabaseModule } from '@vigil/database';
 import { EventsModule } from '@vigil/events';
 import { IncidentsModule } from '@vigil/incidents';
 import { RedisModule } from '@vigil/redis';
-import { RetentionModule, UptimeModule } from '@vigil/uptime';
+import { RetentionModule, RollupCompactionModule, UptimeModule } from '@vigil/uptime';
 
 /** Composition root of a check worker: scheduler and checker, no HTTP. Run as many as needed. */
 @Module({})
@@ -24,6 +24,7 @@ export class WorkerModule {
         IncidentsModule,
         UptimeModule,
         RetentionModule,
+        RollupCompactionModule,
       ],
     };
   }

@@ -300,6 +300,16 @@ export class Environment {
   @Max(100_000)
   UPTIME_MAX_BUCKETS = 10_080;
 
+  /**
+   * Seconds after a UTC hour ends before its hour and day rollups are compacted from its minute rows, so
+   * that checks still running at the hour's end are stored first (later ones are still counted, at a cost).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  UPTIME_COMPACTION_GRACE_S = 300;
+
   // --- Retention (deletes old rows in small batches; runs where checks run) ---
 
   /** Days raw check results are kept. */

@@ -104,7 +104,7 @@ export function loadConfig(source: EnvSource = process.env): VigilConfig {
     },
     scheduler: { tickMs: env.SCHEDULER_TICK_MS, batchSize: env.SCHEDULER_BATCH_SIZE, leaseS: env.SCHEDULER_LEASE_S },
     live: { pingIntervalS: env.WS_PING_INTERVAL_S, statusIntervalS: env.WS_STATUS_INTERVAL_S, maxBufferedBytes: env.WS_MAX_BUFFERED_BYTES },
-    uptime: { maxWindowDays: env.UPTIME_MAX_WINDOW_DAYS, maxBuckets: env.UPTIME_MAX_BUCKETS },
+    uptime: { maxWindowDays: env.UPTIME_MAX_WINDOW_DAYS, maxBuckets: env.UPTIME_MAX_BUCKETS, compactionGraceS: env.UPTIME_COMPACTION_GRACE_S },
     retention: {
       rawDays: env.RETENTION_RAW_DAYS,
       minuteDays: env.RETENTION_MINUTE_DAYS,

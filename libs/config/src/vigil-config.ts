@@ -56,8 +56,11 @@ export abstract class VigilConfig {
   };
   abstract readonly scheduler: { tickMs: number; batchSize: number; leaseS: number };
   abstract readonly live: { pingIntervalS: number; statusIntervalS: number; maxBufferedBytes: number };
-  /** Uptime queries: longest window (days) and most buckets one series may return. */
-  abstract readonly uptime: { maxWindowDays: number; maxBuckets: number };
+  /**
+   * Uptime queries: longest window (days) and most buckets one series may return; rollup compaction: seconds
+   * after an hour ends before its hour and day rows are compacted from its minute rows.
+   */
+  abstract readonly uptime: { maxWindowDays: number; maxBuckets: number; compactionGraceS: number };
   /** Retention job: days each table keeps, run interval, batch size and the pause between batches. */
   abstract readonly retention: {
     rawDays: number;

@@ -1,6 +1,6 @@
 export { UptimeModule } from './uptime.module';
 export { UptimeService } from './uptime.service';
-export { UptimeRollupsRepository, type RollupInput } from './rollups/uptime-rollups.repository';
+export { UptimeRollupsRepository, type CompactedHour, type RollupInput } from './rollups/uptime-rollups.repository';
 export { ROLLUP_UNITS, type RollupUnit } from './rollups/rollup-units';
 export { LatencyHistogram, FIELD_CAPACITY, FIELD_DIGITS } from './histogram/latency-histogram';
 export { BUCKET_COUNT, bucketOf, bucketValue, MAX_TRACKED_MS, RELATIVE_ERROR } from './histogram/latency-buckets';
@@ -9,3 +9,6 @@ export { UptimeAggregate, type ResponseTimeStats } from './query/uptime-aggregat
 export { UPTIME_PERIODS, type UptimePeriod, type UptimeWindow } from './query/uptime-window';
 export { RetentionModule } from './retention/retention.module';
 export { RetentionService, RETENTION_LOCK, type RetentionRun, type RetentionTableResult } from './retention/retention.service';
+export { RollupCompactionModule } from './compaction/rollup-compaction.module';
+export { RollupCompactionService, type CompactionRun } from './compaction/rollup-compaction.service';
+export { COMPACTION_LOCK, HOUR_LOCK_CLASS } from './rollups/rollup-locks';

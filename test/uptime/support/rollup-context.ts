@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { CheckRecorder, CheckRecordHooks, ChecksModule } from '@vigil/checks';
-import { ConfigModule, loadConfig } from '@vigil/config';
+import { ConfigModule, loadConfig, type VigilConfig } from '@vigil/config';
 import { DatabaseModule } from '@vigil/database';
 import { EndpointsService } from '@vigil/endpoints';
 import { EventsModule } from '@vigil/events';
 import { RedisModule } from '@vigil/redis';
-import { UptimeModule, UptimeQueryRepository, UptimeRollupsRepository, UptimeService } from '@vigil/uptime';
+import { RollupCompactionService, UptimeModule, UptimeQueryRepository, UptimeRollupsRepository, UptimeService } from '@vigil/uptime';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../support/test-env';
 import type { Sql } from './uptime-fixtures';
@@ -19,7 +19,10 @@ export interface RollupContext {
   hooks: CheckRecordHooks;
   /** The Endpoints module's service (removing an endpoint takes its results and rollups). */
   endpoints: EndpointsService;
+  config: VigilConfig;
   rollups: UptimeRollupsRepository;
+  /** The compaction job without its timer: suites run it with runOnce(now), on their own clock. */
+  compaction: RollupCompactionService;
   queries: UptimeQueryRepository;
   uptime: UptimeService;
   close(): Promise<void>;
@@ -27,7 +30,8 @@ export interface RollupContext {
 
 /**
  * The write path of a worker (config, database with every migration, events in process, ChecksModule and
- * UptimeModule with its record hook registered), without the scheduler: suites store results themselves.
+ * UptimeModule with its record hook registered), without the scheduler and the periodic jobs: suites store
+ * results and run the compaction themselves.
  */
 export async function startRollupContext(): Promise<RollupContext> {
   Logger.overrideLogger(false);
@@ -38,6 +42,7 @@ export async function startRollupContext(): Promise<RollupContext> {
   }).compile();
   await app.init();
   const dataSource = app.get(DataSource);
+  const rollups = app.get(UptimeRollupsRepository);
   return {
     db,
     dataSource,
@@ -45,7 +50,9 @@ export async function startRollupContext(): Promise<RollupContext> {
     recorder: app.get(CheckRecorder),
     hooks: app.get(CheckRecordHooks),
     endpoints: app.get(EndpointsService, { strict: false }),
-    rollups: app.get(UptimeRollupsRepository),
+    config,
+    rollups,
+    compaction: new RollupCompactionService(dataSource, config, rollups),
     queries: app.get(UptimeQueryRepository),
     uptime: app.get(UptimeService),
     async close() {

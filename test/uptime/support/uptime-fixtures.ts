@@ -95,6 +95,19 @@ export async function recordScheduled(sql: Sql, recorder: CheckRecorder, checks:
   return stored;
 }
 
+/**
+ * Puts the compaction watermark at `at` (a UTC hour), as on a database migrated then: results from that hour
+ * on reach only their minute rows until RollupCompactionService compacts their hour; earlier ones are late.
+ */
+export async function setCompactedUntil(sql: Sql, at: Date | string): Promise<void> {
+  await sql('UPDATE uptime_compaction SET compacted_until = $1', [new Date(at)]);
+}
+
+export async function compactedUntil(sql: Sql): Promise<string> {
+  const [row] = await sql<{ until: Date }>('SELECT compacted_until AS until FROM uptime_compaction');
+  return new Date(row.until).toISOString();
+}
+
 export interface RollupRow {
   endpoint_id: string;
   bucket_start: string;

@@ -7,6 +7,7 @@ import {
   random,
   rawWindow,
   recordScheduled,
+  setCompactedUntil,
 } from '../../../../test/uptime/support/uptime-fixtures';
 import { RELATIVE_ERROR } from '../histogram/latency-buckets';
 import type { UptimeAggregate } from './uptime-aggregate';
@@ -14,6 +15,8 @@ import type { UptimeAggregate } from './uptime-aggregate';
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const SPAN_MS = 3 * 86_400_000;
 const NOW = Date.parse('2026-03-10T00:00:00Z');
+/** Where the suite leaves the compaction watermark: hour and day rows before it, minute rows only after it. */
+const COMPACTED_UNTIL = '2026-03-02T13:00:00.000Z';
 const minute = (ms: number) => Math.floor(ms / 60_000) * 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -47,6 +50,7 @@ describe('uptime queries over the rollups (real PostgreSQL, data written through
 
   beforeAll(async () => {
     ctx = await startRollupContext();
+    await setCompactedUntil(ctx.sql, new Date(T0));
     endpoints = await insertEndpoints(ctx.sql, 4, ['query-suite']);
     // ~2 checks a minute per endpoint at random instants over three days, some hours much slower, some failing.
     const rnd = random(11);
@@ -59,6 +63,10 @@ describe('uptime queries over the rollups (real PostgreSQL, data written through
       }
     }
     await recordScheduled(ctx.sql, ctx.recorder, checks);
+    // Compaction caught up to the middle of the data: every window below reads across the watermark or beside it.
+    await ctx.compaction.runOnce(new Date(Date.parse(COMPACTED_UNTIL) + ctx.config.uptime.compactionGraceS * 1000));
+    const [{ until }] = await ctx.sql('SELECT compacted_until AS until FROM uptime_compaction');
+    expect(new Date(until).toISOString()).toBe(COMPACTED_UNTIL);
   }, 120_000);
   afterAll(() => ctx?.close());
 
@@ -70,6 +78,9 @@ describe('uptime queries over the rollups (real PostgreSQL, data written through
     ['one minute', '2026-03-02T17:45:00Z', '2026-03-02T17:46:00Z'],
     ['inside one hour', '2026-03-03T05:05:00Z', '2026-03-03T05:55:00Z'],
     ['before any data to after all of it', '2026-02-27T08:08:00Z', '2026-03-05T16:16:00Z'],
+    ['whole days across the watermark', '2026-03-01T00:00:00Z', '2026-03-04T00:00:00Z'],
+    ['from the watermark on', '2026-03-02T13:00:00Z', '2026-03-03T13:00:00Z'],
+    ['up to the watermark', '2026-03-01T07:00:00Z', '2026-03-02T13:00:00Z'],
   ];
 
   it.each(EDGE_WINDOWS)('answers %s exactly in counts and within the bound in percentiles', async (label, from, to) => {
@@ -125,6 +136,43 @@ describe('uptime queries over the rollups (real PostgreSQL, data written through
       expect(Math.abs(series.total.response_time.p99! - p99)).toBeLessThanOrEqual(RELATIVE_ERROR * p99 + 0.005);
     },
   );
+
+  it('reads hour and day rows only before the watermark: a stale hour row after it (as folded live before an upgrade) is never read', async () => {
+    const e = endpoints[2];
+    const stale = '2026-03-03T05:00:00Z';
+    await ctx.sql(
+      `INSERT INTO uptime_hour (endpoint_id, bucket_start, checks, successes, retried_successes, maintenance_checks, maintenance_successes, rt_sum)
+       VALUES ($1, $2, 1000, 1000, 0, 0, 0, 0)
+       ON CONFLICT (endpoint_id, bucket_start) DO UPDATE SET checks = 1000, successes = 1000`,
+      [e.id, new Date(stale)],
+    );
+    try {
+      for (const [from, to] of [
+        ['2026-03-03T00:00:00Z', '2026-03-04T00:00:00Z'],
+        ['2026-03-02T00:00:00Z', '2026-03-04T00:00:00Z'],
+        ['2026-03-03T04:10:00Z', '2026-03-03T06:20:00Z'],
+      ]) {
+        const window = { from: new Date(from), to: new Date(to) };
+        await expectWindowToMatchRaw(ctx, `${from} → ${to}`, window.from.getTime(), window.to.getTime(), e.id, await ctx.queries.endpointTotal(e.id, window));
+        const series = await ctx.uptime.series(e.id, { from, to, granularity: 'hour' }, NOW);
+        const raw = await rawWindow(ctx.sql, window.from, window.to, e.id);
+        expect(series.total.checks).toBe(raw.checks);
+      }
+    } finally {
+      await ctx.sql('DELETE FROM uptime_hour WHERE endpoint_id = $1 AND bucket_start = $2', [e.id, new Date(stale)]);
+    }
+  });
+
+  it('gives the same exact answers once compaction has caught up with all the data', async () => {
+    const windows = EDGE_WINDOWS.map(([, from, to]) => ({ from: new Date(from), to: new Date(to) }));
+    const before = await Promise.all(windows.map((w) => ctx.queries.perEndpoint(w)));
+    await ctx.compaction.runOnce(new Date(NOW));
+    const [{ hours }] = await ctx.sql(`SELECT count(DISTINCT bucket_start)::int AS hours FROM uptime_hour`);
+    expect(hours).toBeGreaterThanOrEqual(72);
+    const after = await Promise.all(windows.map((w) => ctx.queries.perEndpoint(w)));
+    const figures = (rows: typeof before) => rows.map((all) => all.map((r) => ({ id: r.id, checks: r.aggregate.checks, rt: r.aggregate.responseTime() })));
+    expect(figures(after)).toEqual(figures(before));
+  });
 
   it('reports empty windows and endpoints without data as zeros with null uptime and latencies', async () => {
     const window = { from: new Date('2026-03-07T00:00:00Z'), to: new Date('2026-03-08T00:00:00Z') };

@@ -127,6 +127,19 @@ describe('RetentionService (real PostgreSQL)', () => {
     for (const table of TABLES) expect(await times(ds, table)).toEqual(sorted(PLAN[table].kept));
   });
 
+  it('keeps the minute rows of hours not compacted yet, however old: their hour and day rows are still to be made of them', async () => {
+    const compactedUntil = MINUTE_CUTOFF - HOUR;
+    await ds.query('UPDATE uptime_compaction SET compacted_until = $1', [new Date(compactedUntil)]);
+    try {
+      const run = expectRan(await new RetentionService(ds, config()).runOnce(NOW));
+      expect(run.tables.find((t) => t.table === 'uptime_minute')).toMatchObject({ cutoff: new Date(compactedUntil), deleted: 0 });
+      expect(await times(ds, 'uptime_minute')).toEqual(sorted([...PLAN.uptime_minute.old, ...PLAN.uptime_minute.kept]));
+      for (const table of ['check_results', 'uptime_hour', 'uptime_day'] as const) expect(await times(ds, table)).toEqual(sorted(PLAN[table].kept));
+    } finally {
+      await ds.query(`UPDATE uptime_compaction SET compacted_until = date_trunc('hour', now(), 'UTC')`);
+    }
+  });
+
   it('skips the run while another process holds the retention lock', async () => {
     const other = ds.createQueryRunner();
     await other.connect();

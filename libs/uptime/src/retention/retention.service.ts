@@ -1,9 +1,13 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { VigilConfig } from '@vigil/config';
 import { DataSource, type QueryRunner } from 'typeorm';
+import { PeriodicJob } from '../jobs/periodic-job';
 
-/** Arbitrary, fixed: every Vigil process takes the same lock so only one retention run goes at a time. */
-/** Advisory lock keys in use: 727001 migrations, 727002 bootstrap keys, 727003 retention. */
+/**
+ * Arbitrary, fixed: every Vigil process takes the same lock so only one retention run goes at a time.
+ * Advisory lock keys in use: 727001 migrations, 727002 bootstrap keys, 727003 retention, 727004 and 727005
+ * rollup compaction (rollups/rollup-locks.ts), 727101 monitors file.
+ */
 export const RETENTION_LOCK = 727_003;
 
 const DAY_MS = 86_400_000;
@@ -37,9 +41,10 @@ export type RetentionRun = { skipped: true } | { skipped: false; tables: Retenti
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Retention');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopped = false;
+  private readonly job = new PeriodicJob(
+    () => this.runOnce(),
+    (err) => this.logger.error(`retention run failed: ${err instanceof Error ? err.message : String(err)}`),
+  );
 
   constructor(
     private readonly dataSource: DataSource,
@@ -47,14 +52,12 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   ) {}
 
   onApplicationBootstrap(): void {
-    this.schedule(Math.min(FIRST_RUN_DELAY_MS, this.config.retention.intervalS * 1000));
+    const intervalMs = this.config.retention.intervalS * 1000;
+    this.job.start(Math.min(FIRST_RUN_DELAY_MS, intervalMs), intervalMs);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
+  onModuleDestroy(): Promise<void> {
+    return this.job.stop();
   }
 
   /** The tables, their time columns and how many days each keeps. */
@@ -82,9 +85,13 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
       }
       try {
         const tables: RetentionTableResult[] = [];
+        const compactedUntil = await this.compactedUntil(runner);
         for (const target of this.targets()) {
-          if (this.stopped) break;
-          tables.push(await this.trim(runner, target, new Date(now.getTime() - target.days * DAY_MS)));
+          if (this.job.stopped) break;
+          let cutoff = now.getTime() - target.days * DAY_MS;
+          // Minute rows of hours not compacted yet are all their hour and day rows will be made of: never deleted.
+          if (target.table === 'uptime_minute') cutoff = Math.min(cutoff, compactedUntil);
+          tables.push(await this.trim(runner, target, new Date(cutoff)));
         }
         const deleted = tables.reduce((sum, t) => sum + t.deleted, 0);
         this.logger.log(
@@ -97,6 +104,11 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     } finally {
       await runner.release();
     }
+  }
+
+  private async compactedUntil(runner: QueryRunner): Promise<number> {
+    const [row] = (await runner.query('SELECT compacted_until FROM uptime_compaction')) as Array<{ compacted_until: Date }>;
+    return row ? row.compacted_until.getTime() : Number.POSITIVE_INFINITY;
   }
 
   /** Waits between two batches, so the job takes a small share of the database. */
@@ -114,7 +126,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
         AND ${timeColumn} < $1`;
     let deleted = 0;
     let batches = 0;
-    while (!this.stopped) {
+    while (!this.job.stopped) {
       // Autocommit: every batch is its own short transaction.
       const result = (await runner.query(sql, [cutoff, batchSize], true)) as { affected?: number };
       const affected = result.affected ?? 0;
@@ -124,20 +136,5 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
       await this.pause();
     }
     return { table, cutoff, deleted, batches };
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      const run = this.runOnce()
-        .catch((err: unknown) => this.logger.error(`retention run failed: ${err instanceof Error ? err.message : String(err)}`))
-        .finally(() => {
-          this.running = undefined;
-          this.schedule(this.config.retention.intervalS * 1000);
-        });
-      this.running = run;
-    }, delayMs);
-    this.timer.unref();
   }
 }

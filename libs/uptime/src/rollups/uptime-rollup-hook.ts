@@ -4,9 +4,10 @@ import type { EntityManager } from 'typeorm';
 import { UptimeRollupsRepository } from './uptime-rollups.repository';
 
 /**
- * Folds every stored result (scheduled and manual) into the uptime rollups inside the recorder's
- * transaction, so rollups and raw results can never disagree. Runs after the maintenance hook's
- * beforeStore, so `inMaintenance` is already set on the rows.
+ * Folds every stored result (scheduled and manual) into its minute rollup inside the recorder's transaction,
+ * so rollups and raw results can never disagree; a late result, whose hour is already compacted, goes into
+ * its hour and day rows too (RollupCompactionService builds them for the other hours). Runs after the
+ * maintenance hook's beforeStore, so `inMaintenance` is already set on the rows.
  */
 @Injectable()
 export class UptimeRollupHook implements CheckRecordHook, OnModuleInit {

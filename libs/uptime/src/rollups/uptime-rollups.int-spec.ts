@@ -9,12 +9,17 @@ import {
   random,
   recordScheduled,
   rollupRows,
+  setCompactedUntil,
 } from '../../../../test/uptime/support/uptime-fixtures';
 import { bucketOf } from '../histogram/latency-buckets';
 import type { RollupInput } from './uptime-rollups.repository';
 
 const UNITS = ['minute', 'hour', 'day'] as const;
 const T0 = Date.parse('2026-03-01T22:40:00Z');
+/** The watermark every test starts from: all its results land in hours not compacted yet. */
+const FIRST_HOUR = '2026-03-01T00:00:00Z';
+/** A clock by which every hour of the suite's data has ended, grace included. */
+const LATER = new Date('2026-03-06T00:00:00Z');
 
 /** Checks spread over ~50 hours from T0 (so minutes, hours and two midnights are crossed), one per endpoint per round. */
 function plannedChecks(endpoints: Array<{ id: string }>, rounds: number, seed: number): PlannedCheck[] {
@@ -34,7 +39,9 @@ function plannedChecks(endpoints: Array<{ id: string }>, rounds: number, seed: n
   return checks;
 }
 
+/** Compacts every hour of the data (through the job's public method), then compares all three tables with GROUP BY over check_results. */
 async function expectRollupsToMatchRaw(ctx: RollupContext): Promise<void> {
+  await ctx.compaction.runOnce(LATER);
   for (const unit of UNITS) {
     const stored = await rollupRows(ctx.sql, unit);
     expect(stored.length).toBeGreaterThan(0);
@@ -56,9 +63,12 @@ describe('uptime rollups (written through CheckRecorder, real PostgreSQL)', () =
     });
   });
   afterAll(() => ctx?.close());
-  beforeEach(() => ctx.sql('TRUNCATE endpoints, check_results, uptime_minute, uptime_hour, uptime_day CASCADE'));
+  beforeEach(async () => {
+    await ctx.sql('TRUNCATE endpoints, check_results, uptime_minute, uptime_hour, uptime_day CASCADE');
+    await setCompactedUntil(ctx.sql, FIRST_HOUR);
+  });
 
-  it('folds scheduled batches and manual checks into minute, hour and day rows equal to GROUP BY over check_results', async () => {
+  it('folds scheduled batches and manual checks into minute rows, compacted into hour and day rows, all equal to GROUP BY over check_results', async () => {
     const endpoints = await insertEndpoints(ctx.sql, 7);
     const checks = plannedChecks(endpoints, 30, 1);
     expect(await recordScheduled(ctx.sql, ctx.recorder, checks)).toBe(checks.length);
@@ -87,6 +97,7 @@ describe('uptime rollups (written through CheckRecorder, real PostgreSQL)', () =
     ]);
 
     const expected = scheduled.flat().length + manual.length;
+    await ctx.compaction.runOnce(LATER);
     for (const unit of UNITS) {
       const [{ rows, checks }] = await ctx.sql(`SELECT count(*)::int AS rows, sum(checks)::int AS checks FROM uptime_${unit}`);
       expect({ unit, rows, checks }).toEqual({ unit, rows: endpoints.length, checks: expected });
@@ -94,7 +105,11 @@ describe('uptime rollups (written through CheckRecorder, real PostgreSQL)', () =
     await expectRollupsToMatchRaw(ctx);
   });
 
-  it('lets concurrent folds of the same rows, fed in opposite orders, neither deadlock nor lose increments', async () => {
+  it.each([
+    ['fresh results: minute rows, then compacted', FIRST_HOUR],
+    ["late results: their hour's minute, hour and day rows at once", '2026-03-04T00:00:00Z'],
+  ])('lets concurrent folds of the same rows, fed in opposite orders, neither deadlock nor lose increments (%s)', async (_, watermark) => {
+    await setCompactedUntil(ctx.sql, watermark);
     const endpoints = await insertEndpoints(ctx.sql, 10);
     const at = new Date('2026-03-03T08:00:30Z');
     const batch = (reverse: boolean): RollupInput[] =>
@@ -115,6 +130,7 @@ describe('uptime rollups (written through CheckRecorder, real PostgreSQL)', () =
         }),
       ),
     );
+    await ctx.compaction.runOnce(LATER);
     for (const unit of UNITS) {
       const rows: Array<{ checks: number; rt_hist: string }> = await ctx.sql(`SELECT checks, rt_hist::text FROM uptime_${unit}`);
       expect(rows).toHaveLength(10);
@@ -145,6 +161,8 @@ describe('uptime rollups (written through CheckRecorder, real PostgreSQL)', () =
   it('drops the rollup rows of a deleted endpoint with it', async () => {
     const [keep, drop] = await insertEndpoints(ctx.sql, 2);
     await recordScheduled(ctx.sql, ctx.recorder, plannedChecks([keep, drop], 3, 7));
+    await ctx.compaction.runOnce(LATER);
+    for (const unit of UNITS) expect((await ctx.sql(`SELECT DISTINCT endpoint_id FROM uptime_${unit}`)).length).toBe(2);
     await ctx.endpoints.remove(drop.id);
     for (const unit of UNITS) {
       const ids: Array<{ endpoint_id: string }> = await ctx.sql(`SELECT DISTINCT endpoint_id FROM uptime_${unit}`);
