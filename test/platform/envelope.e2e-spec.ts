@@ -47,6 +47,27 @@ describe('envelope and error families', () => {
     expectError(res, 400, 'VAL_MALFORMED_JSON');
   });
 
+  it('answers a JSON body nested deeper than 64 levels with 400 VAL_MALFORMED_JSON and creates nothing', async () => {
+    const before = await stack.api.http.get('/api/v1/endpoints').set('X-API-Key', ADMIN_KEY);
+    // 20 KB of brackets: class-transformer recursed once per level and overflowed the stack (500).
+    const deep = `{"name":"deep","url":"https://deep.example.com/","tags":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    for (const idempotencyKey of [undefined, 'deep-body-1']) {
+      const req = stack.api.http.post('/api/v1/endpoints').set('X-API-Key', ADMIN_KEY).set('Content-Type', 'application/json');
+      if (idempotencyKey) req.set('Idempotency-Key', idempotencyKey);
+      const error = expectError(await req.send(deep), 400, 'VAL_MALFORMED_JSON');
+      expect(error.message).toBe('JSON body nests deeper than 64 levels');
+    }
+    const after = await stack.api.http.get('/api/v1/endpoints').set('X-API-Key', ADMIN_KEY);
+    expect(after.body.pagination.total).toBe(before.body.pagination.total);
+    // 64 levels in all is still a body: the endpoint's own JSON body may nest 62 levels below it.
+    const body = JSON.parse(`${'{"a":'.repeat(62)}1${'}'.repeat(62)}`);
+    const created = await stack.api.http
+      .post('/api/v1/endpoints')
+      .set('X-API-Key', ADMIN_KEY)
+      .send({ name: 'deep-ok', url: 'https://deep.example.com/', method: 'POST', body });
+    expect(created.status).toBe(201);
+  });
+
   it('names an unknown field in a 422', async () => {
     const res = await stack.api.http.post('/api/v1/auth/keys').set('X-API-Key', ADMIN_KEY).send({ name: 'x', role: 'viewer', colour: 'red' });
     const error = expectError(res, 422, 'VAL_ERROR');
