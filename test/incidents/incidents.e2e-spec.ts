@@ -270,6 +270,9 @@ describe('incidents (STATUS_DOWN_THRESHOLD=3)', () => {
       expectError(await bad({ open: 'yes' }), 400, 'VAL_INVALID_QUERY');
       expectError(await bad({ endpoint_id: 'nope' }), 400, 'VAL_INVALID_QUERY');
       expectError(await bad({ from: 'yesterday' }), 400, 'VAL_INVALID_QUERY');
+      // ISO 8601 that JavaScript cannot read reached the database (422), a signed year was read as the same year AD (200).
+      expectError(await bad({ to: '2026-W05' }), 400, 'VAL_INVALID_QUERY');
+      expectError(await bad({ from: '-2026-01-01' }), 400, 'VAL_INVALID_QUERY');
       const inverted = expectError(await bad({ from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }), 400, 'VAL_INVALID_QUERY');
       expect(inverted.details).toEqual([expect.objectContaining({ field: 'from' })]);
       expectError(await bad({ status: 'open' }), 400, 'VAL_INVALID_QUERY');

@@ -1,2 +1,3 @@
 export * from './parse-id.pipe';
 export * from './vigil-validation.pipe';
+export * from './is-instant';
