@@ -184,6 +184,8 @@ describe('endpoints v1', () => {
       ['over 60 s', 61],
       ['equal to the interval', 30],
       ['longer than the interval', 45],
+      // JavaScript prints it as 1e-25: class-validator's decimal count threw on it (500).
+      ['finer than a millisecond, in exponent form', 1e-25],
     ])('refuses a timeout that is %s', async (_what, timeout) => {
       expect(invalid(await post(endpointBody({ interval: 30, timeout })))).toHaveProperty('timeout');
     });
