@@ -296,6 +296,15 @@ describe('endpoints v1', () => {
       });
     });
 
+    it('refuses an assertion that is a list instead of an object, and creates nothing', async () => {
+      // class-validator walked into the inner list and passed it: the endpoint was stored with an assertion {} (201).
+      for (const assertions of [[[{ type: 'status', operator: 'eq', value: 200 }]], [[]]]) {
+        const name = `nested-assertions-${assertions.length}-${JSON.stringify(assertions).length}`;
+        expect(invalid(await post(endpointBody({ name, assertions })))).toEqual({ assertions: 'each value in assertions must be an object' });
+        expect((await get(`?search=${name}`)).body.pagination.total).toBe(0);
+      }
+    });
+
     it('accepts the JSON paths a check can evaluate, and refuses the others with the parser reason in the envelope', async () => {
       const paths = ['$.items[-1].id', `$['display name']`, '$.café', '$.@type'];
       const created = await create({ name: 'json-paths', assertions: paths.map((path) => ({ type: 'json_path', path, operator: 'exists' })) });

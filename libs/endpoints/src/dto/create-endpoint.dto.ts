@@ -131,6 +131,8 @@ export class CreateEndpointDto {
   @Defined()
   @IsArray()
   @ArrayMaxSize(L.assertionsMaxCount)
+  // ValidateNested walks into an item that is itself an array instead of refusing it.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => AssertionDto)
   assertions?: AssertionDto[];
