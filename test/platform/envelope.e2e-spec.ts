@@ -42,6 +42,28 @@ describe('envelope and error families', () => {
     expect(res.body.error.message).toContain('/api/v1/no-such-thing');
   });
 
+  it('answers an unknown route outside /api with 404 RES_NOT_FOUND in the envelope, not an HTML page', async () => {
+    // Nest's not-found handler covers /api only: these were Express's text/html "Cannot GET /x".
+    for (const [method, path] of [
+      ['get', '/x'],
+      ['get', '/favicon.ico'],
+      ['get', '/docs/no-such-page'],
+      ['get', '/health%00'],
+      ['get', '/ws/live'],
+      ['post', '/x'],
+    ] as const) {
+      const res = await stack.api.http[method](path).set('X-Request-ID', 'unknown-route-1');
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      const error = expectError(res, 404, 'RES_NOT_FOUND');
+      expect(error.message).toBe(`Route ${method.toUpperCase()} ${path} not found`);
+      expect(res.body.meta).toMatchObject({ request_id: 'unknown-route-1', api_version: null });
+    }
+    // What is there still answers.
+    expect((await stack.api.http.get('/health')).status).toBe(200);
+    expect((await stack.api.http.get('/docs/errors')).status).toBe(200);
+    expect((await stack.api.http.get('/openapi.json')).status).toBe(200);
+  });
+
   it('answers malformed JSON with 400 VAL_MALFORMED_JSON', async () => {
     const res = await stack.api.http.post('/api/v1/auth/keys').set('X-API-Key', ADMIN_KEY).set('Content-Type', 'application/json').send('{"name": ');
     expectError(res, 400, 'VAL_MALFORMED_JSON');
