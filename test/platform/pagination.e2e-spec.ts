@@ -200,6 +200,11 @@ describe('pagination of GET /auth/keys', () => {
         const error = expectError(res, 400, 'VAL_INVALID_CURSOR');
         expect(error.details).toEqual([expect.objectContaining({ field: 'cursor' })]);
       }
+      // Something appended after another '.' was ignored, so an altered cursor still passed.
+      for (const appended of [`${cursor}.x`, `${cursor}.`, `${cursor}.${cursor}`]) {
+        const res = await get(`/api/v2/auth/keys?limit=2&sort=created_at:asc&cursor=${encodeURIComponent(appended)}`);
+        expectError(res, 400, 'VAL_INVALID_CURSOR');
+      }
       // The unaltered cursor still works.
       expect((await get(`/api/v2/auth/keys?limit=2&sort=created_at:asc&cursor=${cursor}`)).status).toBe(200);
     });
