@@ -139,6 +139,9 @@ describe('pagination of GET /auth/keys', () => {
       ['limit=0', 'limit'],
       ['limit=101', 'limit'],
       ['offset=-1', 'offset'],
+      // Past Number.MAX_SAFE_INTEGER: these reached PostgreSQL (422 'A value was rejected by the database').
+      ['offset=9223372036854775808', 'offset'],
+      ['offset=1e21', 'offset'],
       ['role=boss', 'role'],
       ['cursor=abc', 'cursor'],
     ])('refuses ?%s with 400 VAL_INVALID_QUERY naming %s', async (query, field) => {
