@@ -296,6 +296,17 @@ describe('endpoints v1', () => {
       });
     });
 
+    it('refuses a json_path value too large for a number (1e309) instead of storing it as null', async () => {
+      const name = 'json-path-infinity';
+      const body = JSON.stringify(endpointBody({ name, assertions: [{ type: 'json_path', path: '$.n', operator: 'eq', value: '__N__' }] })).replace(
+        '"__N__"',
+        '1e309',
+      );
+      const res = await stack.api.http.post('/api/v1/endpoints').set('X-API-Key', ADMIN_KEY).set('Content-Type', 'application/json').send(body);
+      expect(invalid(res)).toEqual({ 'assertions[0].value': 'value must be a finite number' });
+      expect((await get(`?search=${name}`)).body.pagination.total).toBe(0);
+    });
+
     it('refuses an assertion that is a list instead of an object, and creates nothing', async () => {
       // class-validator walked into the inner list and passed it: the endpoint was stored with an assertion {} (201).
       for (const assertions of [[[{ type: 'status', operator: 'eq', value: 200 }]], [[]]]) {
