@@ -205,6 +205,9 @@ describe('incidents (STATUS_DOWN_THRESHOLD=3)', () => {
         422,
         'VAL_ERROR',
       );
+      // PostgreSQL cannot store U+0000: the answer said only 'A value was rejected by the database'.
+      const nul = await world.api.post(`/api/v1/incidents/${incidentId}/notes`).set(as(world.operator)).send({ text: 'a\u0000b' });
+      expect(expectError(nul, 422, 'VAL_ERROR').message).toBe('Text must not contain the NUL character (\\u0000)');
       expectError(await world.api.post('/api/v1/incidents/abc/notes').set(as(world.operator)).send({ text: 'x' }), 422, 'VAL_ERROR');
       expectError(await world.api.get('/api/v1/incidents/99999999999999999999').set(as(world.viewer)), 422, 'VAL_ERROR');
       expectError(await world.api.post('/api/v1/incidents/987654321/notes').set(as(world.operator)).send({ text: 'x' }), 404, 'RES_NOT_FOUND');
