@@ -257,6 +257,25 @@ describe('check routes: run a check now, and history', () => {
       expectError(await get('success=maybe'), 400, 'VAL_INVALID_QUERY');
     });
 
+    it('answers 400 VAL_INVALID_QUERY for ISO 8601 forms JavaScript cannot read and for signed years, in v1 and v2', async () => {
+      // These passed validation; the unreadable ones reached the database (422 "A value was rejected by the database"),
+      // and a signed year was read as the same year AD.
+      for (const [query, field] of [
+        ['from=2026-W48', 'from'],
+        ['to=20261124', 'to'],
+        ['from=2026-11-24T10', 'from'],
+        ['to=2026-11-24T10:00:00,5Z', 'to'],
+        ['from=-2026-11-24', 'from'],
+      ]) {
+        for (const version of ['v1', 'v2']) {
+          const res = await api().get(`/api/${version}/endpoints/${e.id}/checks?${query}`).set(as(viewer));
+          expect(expectError(res, 400, 'VAL_INVALID_QUERY').details).toEqual([
+            expect.objectContaining({ field, message: expect.stringContaining('ISO 8601') }),
+          ]);
+        }
+      }
+    });
+
     it('answers 404 for the history of an unknown endpoint', async () => {
       expectError(await api().get('/api/v1/endpoints/00000000-0000-4000-8000-000000000000/checks').set(as(viewer)), 404, 'RES_NOT_FOUND');
     });

@@ -184,6 +184,8 @@ describe('endpoints v1', () => {
       ['over 60 s', 61],
       ['equal to the interval', 30],
       ['longer than the interval', 45],
+      // JavaScript prints it as 1e-25: class-validator's decimal count threw on it (500).
+      ['finer than a millisecond, in exponent form', 1e-25],
     ])('refuses a timeout that is %s', async (_what, timeout) => {
       expect(invalid(await post(endpointBody({ interval: 30, timeout })))).toHaveProperty('timeout');
     });
@@ -292,6 +294,26 @@ describe('endpoints v1', () => {
         'assertions[9].value': 'value must be left out with the exists operator',
         'assertions[10].extra': 'unknown field extra is not allowed',
       });
+    });
+
+    it('refuses a json_path value too large for a number (1e309) instead of storing it as null', async () => {
+      const name = 'json-path-infinity';
+      const body = JSON.stringify(endpointBody({ name, assertions: [{ type: 'json_path', path: '$.n', operator: 'eq', value: '__N__' }] })).replace(
+        '"__N__"',
+        '1e309',
+      );
+      const res = await stack.api.http.post('/api/v1/endpoints').set('X-API-Key', ADMIN_KEY).set('Content-Type', 'application/json').send(body);
+      expect(invalid(res)).toEqual({ 'assertions[0].value': 'value must be a finite number' });
+      expect((await get(`?search=${name}`)).body.pagination.total).toBe(0);
+    });
+
+    it('refuses an assertion that is a list instead of an object, and creates nothing', async () => {
+      // class-validator walked into the inner list and passed it: the endpoint was stored with an assertion {} (201).
+      for (const assertions of [[[{ type: 'status', operator: 'eq', value: 200 }]], [[]]]) {
+        const name = `nested-assertions-${assertions.length}-${JSON.stringify(assertions).length}`;
+        expect(invalid(await post(endpointBody({ name, assertions })))).toEqual({ assertions: 'each value in assertions must be an object' });
+        expect((await get(`?search=${name}`)).body.pagination.total).toBe(0);
+      }
     });
 
     it('accepts the JSON paths a check can evaluate, and refuses the others with the parser reason in the envelope', async () => {

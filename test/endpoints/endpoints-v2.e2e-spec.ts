@@ -292,6 +292,17 @@ describe('endpoints v2', () => {
       expect(await count()).toBe(before + 100);
     });
 
+    it('refuses items that are lists instead of objects with 422 naming create or update, and writes nothing', async () => {
+      const before = await count();
+      // class-validator walked into the inner list and passed it; the service then read .name / .id of it (500).
+      const created = expectError(await bulk({ create: [[endpointBody({ name: 'nested-create' })]] }), 422, 'VAL_ERROR');
+      expect(created.details).toEqual([{ field: 'create', message: 'each value in create must be an object' }]);
+      // The inner item is validated too (it has no id): both problems are named.
+      const updated = expectError(await bulk({ update: [[{ interval: 120 }]] }), 422, 'VAL_MULTIPLE_ERRORS');
+      expect(updated.details).toContainEqual({ field: 'update', message: 'each value in update must be an object' });
+      expect(await count()).toBe(before);
+    });
+
     it('is for operators and admins only', async () => {
       const { key } = await stack.createKey('viewer');
       expectError(

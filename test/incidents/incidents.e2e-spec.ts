@@ -205,6 +205,9 @@ describe('incidents (STATUS_DOWN_THRESHOLD=3)', () => {
         422,
         'VAL_ERROR',
       );
+      // PostgreSQL cannot store U+0000: the answer said only 'A value was rejected by the database'.
+      const nul = await world.api.post(`/api/v1/incidents/${incidentId}/notes`).set(as(world.operator)).send({ text: 'a\u0000b' });
+      expect(expectError(nul, 422, 'VAL_ERROR').message).toBe('Text must not contain the NUL character (\\u0000)');
       expectError(await world.api.post('/api/v1/incidents/abc/notes').set(as(world.operator)).send({ text: 'x' }), 422, 'VAL_ERROR');
       expectError(await world.api.get('/api/v1/incidents/99999999999999999999').set(as(world.viewer)), 422, 'VAL_ERROR');
       expectError(await world.api.post('/api/v1/incidents/987654321/notes').set(as(world.operator)).send({ text: 'x' }), 404, 'RES_NOT_FOUND');
@@ -270,6 +273,9 @@ describe('incidents (STATUS_DOWN_THRESHOLD=3)', () => {
       expectError(await bad({ open: 'yes' }), 400, 'VAL_INVALID_QUERY');
       expectError(await bad({ endpoint_id: 'nope' }), 400, 'VAL_INVALID_QUERY');
       expectError(await bad({ from: 'yesterday' }), 400, 'VAL_INVALID_QUERY');
+      // ISO 8601 that JavaScript cannot read reached the database (422), a signed year was read as the same year AD (200).
+      expectError(await bad({ to: '2026-W05' }), 400, 'VAL_INVALID_QUERY');
+      expectError(await bad({ from: '-2026-01-01' }), 400, 'VAL_INVALID_QUERY');
       const inverted = expectError(await bad({ from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }), 400, 'VAL_INVALID_QUERY');
       expect(inverted.details).toEqual([expect.objectContaining({ field: 'from' })]);
       expectError(await bad({ status: 'open' }), 400, 'VAL_INVALID_QUERY');

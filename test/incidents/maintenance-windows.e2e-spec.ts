@@ -228,6 +228,9 @@ describe('maintenance windows', () => {
       expect(await fields({ global: true, starts_at: '2030-01-01T02:00:00Z', ends_at: '2030-01-01T02:00:00Z' })).toEqual(['ends_at']);
       expect(await fields({ global: true, starts_at: '2030-01-01T02:00:00Z' })).toEqual(['ends_at']);
       expect(await fields({ global: true, starts_at: 'soon', ends_at: '2030-01-01T02:00:00Z' })).toEqual(['starts_at']);
+      // A signed year was read as the same year AD (201), a week date reached the database (422 without a field).
+      expect(await fields({ global: true, starts_at: '-2030-01-01', ends_at: '2030-01-02T00:00:00Z' })).toEqual(['starts_at']);
+      expect(await fields({ global: true, starts_at: '2030-01-01T00:00:00Z', ends_at: '2030-W01-3' })).toEqual(['ends_at']);
       expect(await fields({ global: true, starts_at: '2030-01-01T00:00:00Z', ends_at: '2030-01-01T02:00:00Z', recurrence: weekly })).toEqual(['recurrence']);
       expect(await fields({ starts_at: '2030-01-01T00:00:00Z', ends_at: '2030-01-01T02:00:00Z' })).toEqual(['endpoint_id']);
       expect(await fields({ global: true, tag: 'x', starts_at: '2030-01-01T00:00:00Z', ends_at: '2030-01-01T02:00:00Z' })).toEqual(['global']);

@@ -211,6 +211,15 @@ describe('WebSocket /ws/live', () => {
       expect(await socket.subscribe('logs')).toEqual(['status', 'logs']);
       expect(socket.isOpen).toBe(true);
     });
+
+    it('answers a subscribe whose topics nest 8000 levels deep with an error, and the server stays up', async () => {
+      const socket = await connect();
+      // Under the 16 KiB frame limit; naming such a topic with JSON.stringify overflowed the stack and ended the process.
+      socket.send(`{"type":"subscribe","topics":[${'['.repeat(8000)}${']'.repeat(8000)}]}`);
+      expect(await socket.next('error')).toEqual({ type: 'error', code: 'VAL_ERROR', message: expect.stringMatching(/^Unknown topic an array;/) });
+      expect(await socket.subscribe('checks')).toEqual(['status', 'checks']);
+      expect((await stack.api.http.get('/health')).status).toBe(200);
+    });
   });
 
   describeWithRedis('events from another instance', () => {

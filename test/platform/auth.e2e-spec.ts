@@ -133,6 +133,20 @@ describe('API keys and authentication', () => {
       const after = await stack.api.http.get('/api/v1/auth/keys').set('X-API-Key', ADMIN_KEY);
       expect(after.body.pagination.total).toBe(before.body.pagination.total);
     });
+
+    it('refuses an expires_at JavaScript cannot read, or with a signed year, with 422 naming expires_at and creates nothing', async () => {
+      const before = await stack.api.http.get('/api/v1/auth/keys').set('X-API-Key', ADMIN_KEY);
+      // '-2030-01-01' was stored as 2030-01-01 (a key expiring 4000 years later than asked); the others reached the database.
+      for (const expiresAt of ['-2030-01-01', '2030-W01', '20300101', '2030-01-01T10']) {
+        const res = await stack.api.http
+          .post('/api/v1/auth/keys')
+          .set('X-API-Key', ADMIN_KEY)
+          .send({ name: 'odd-date', role: 'viewer', expires_at: expiresAt });
+        expect(expectError(res, 422, 'VAL_ERROR').details).toEqual([expect.objectContaining({ field: 'expires_at' })]);
+      }
+      const after = await stack.api.http.get('/api/v1/auth/keys').set('X-API-Key', ADMIN_KEY);
+      expect(after.body.pagination.total).toBe(before.body.pagination.total);
+    });
   });
 
   describe('revocation', () => {

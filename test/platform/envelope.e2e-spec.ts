@@ -42,9 +42,52 @@ describe('envelope and error families', () => {
     expect(res.body.error.message).toContain('/api/v1/no-such-thing');
   });
 
+  it('answers an unknown route outside /api with 404 RES_NOT_FOUND in the envelope, not an HTML page', async () => {
+    // Nest's not-found handler covers /api only: these were Express's text/html "Cannot GET /x".
+    for (const [method, path] of [
+      ['get', '/x'],
+      ['get', '/favicon.ico'],
+      ['get', '/docs/no-such-page'],
+      ['get', '/health%00'],
+      ['get', '/ws/live'],
+      ['post', '/x'],
+    ] as const) {
+      const res = await stack.api.http[method](path).set('X-Request-ID', 'unknown-route-1');
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      const error = expectError(res, 404, 'RES_NOT_FOUND');
+      expect(error.message).toBe(`Route ${method.toUpperCase()} ${path} not found`);
+      expect(res.body.meta).toMatchObject({ request_id: 'unknown-route-1', api_version: null });
+    }
+    // What is there still answers.
+    expect((await stack.api.http.get('/health')).status).toBe(200);
+    expect((await stack.api.http.get('/docs/errors')).status).toBe(200);
+    expect((await stack.api.http.get('/openapi.json')).status).toBe(200);
+  });
+
   it('answers malformed JSON with 400 VAL_MALFORMED_JSON', async () => {
     const res = await stack.api.http.post('/api/v1/auth/keys').set('X-API-Key', ADMIN_KEY).set('Content-Type', 'application/json').send('{"name": ');
     expectError(res, 400, 'VAL_MALFORMED_JSON');
+  });
+
+  it('answers a JSON body nested deeper than 64 levels with 400 VAL_MALFORMED_JSON and creates nothing', async () => {
+    const before = await stack.api.http.get('/api/v1/endpoints').set('X-API-Key', ADMIN_KEY);
+    // 20 KB of brackets: class-transformer recursed once per level and overflowed the stack (500).
+    const deep = `{"name":"deep","url":"https://deep.example.com/","tags":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    for (const idempotencyKey of [undefined, 'deep-body-1']) {
+      const req = stack.api.http.post('/api/v1/endpoints').set('X-API-Key', ADMIN_KEY).set('Content-Type', 'application/json');
+      if (idempotencyKey) req.set('Idempotency-Key', idempotencyKey);
+      const error = expectError(await req.send(deep), 400, 'VAL_MALFORMED_JSON');
+      expect(error.message).toBe('JSON body nests deeper than 64 levels');
+    }
+    const after = await stack.api.http.get('/api/v1/endpoints').set('X-API-Key', ADMIN_KEY);
+    expect(after.body.pagination.total).toBe(before.body.pagination.total);
+    // 64 levels in all is still a body: the endpoint's own JSON body may nest 62 levels below it.
+    const body = JSON.parse(`${'{"a":'.repeat(62)}1${'}'.repeat(62)}`);
+    const created = await stack.api.http
+      .post('/api/v1/endpoints')
+      .set('X-API-Key', ADMIN_KEY)
+      .send({ name: 'deep-ok', url: 'https://deep.example.com/', method: 'POST', body });
+    expect(created.status).toBe(201);
   });
 
   it('names an unknown field in a 422', async () => {

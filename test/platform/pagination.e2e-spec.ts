@@ -139,6 +139,9 @@ describe('pagination of GET /auth/keys', () => {
       ['limit=0', 'limit'],
       ['limit=101', 'limit'],
       ['offset=-1', 'offset'],
+      // Past Number.MAX_SAFE_INTEGER: these reached PostgreSQL (422 'A value was rejected by the database').
+      ['offset=9223372036854775808', 'offset'],
+      ['offset=1e21', 'offset'],
       ['role=boss', 'role'],
       ['cursor=abc', 'cursor'],
     ])('refuses ?%s with 400 VAL_INVALID_QUERY naming %s', async (query, field) => {
@@ -199,6 +202,11 @@ describe('pagination of GET /auth/keys', () => {
         const res = await get(`/api/v2/auth/keys?limit=2&sort=created_at:asc&cursor=${encodeURIComponent(altered)}`);
         const error = expectError(res, 400, 'VAL_INVALID_CURSOR');
         expect(error.details).toEqual([expect.objectContaining({ field: 'cursor' })]);
+      }
+      // Something appended after another '.' was ignored, so an altered cursor still passed.
+      for (const appended of [`${cursor}.x`, `${cursor}.`, `${cursor}.${cursor}`]) {
+        const res = await get(`/api/v2/auth/keys?limit=2&sort=created_at:asc&cursor=${encodeURIComponent(appended)}`);
+        expectError(res, 400, 'VAL_INVALID_CURSOR');
       }
       // The unaltered cursor still works.
       expect((await get(`/api/v2/auth/keys?limit=2&sort=created_at:asc&cursor=${cursor}`)).status).toBe(200);

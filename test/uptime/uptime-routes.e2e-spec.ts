@@ -132,6 +132,10 @@ describe('uptime routes (v1 stats, v2 uptime) on the real app, data written thro
         field: 'from_date',
       });
       expectError(await get(`/api/v1/stats/history/${e.a.id}?from_date=yesterday`), 400, 'VAL_INVALID_QUERY');
+      // ISO 8601 that JavaScript cannot read was handed to the database (422 "A value was rejected by the database").
+      expect(expectError(await get(`/api/v1/stats/history/${e.a.id}?to_date=2026-W09`), 400, 'VAL_INVALID_QUERY').details[0]).toMatchObject({
+        field: 'to_date',
+      });
       expectError(await get('/api/v1/stats/history/00000000-0000-4000-8000-000000000000'), 404, 'RES_NOT_FOUND');
     });
   });
@@ -177,6 +181,11 @@ describe('uptime routes (v1 stats, v2 uptime) on the real app, data written thro
       ['a window entirely in the future', `from=${new Date(now + DAY).toISOString()}&to=${new Date(now + 2 * DAY).toISOString()}`, 'from'],
       ['an unknown granularity', 'granularity=week', 'granularity'],
       ['a date that is not ISO 8601', 'from=last-tuesday', 'from'],
+      // ISO 8601 forms JavaScript cannot read: they passed validation and became Invalid Dates (500).
+      ['a week date', 'from=2026-W09', 'from'],
+      ['a basic-format date', 'to=20260302', 'to'],
+      ['an hour without minutes', 'from=2026-03-01T10', 'from'],
+      ['a comma fraction', 'to=2026-03-02T00:00:00,5Z', 'to'],
     ])('answers 400 VAL_INVALID_QUERY for %s', async (_label, query, field) => {
       const err = expectError(await get(`/api/v2/endpoints/${e.a.id}/uptime?${query}`), 400, 'VAL_INVALID_QUERY');
       expect(err.details[0].field).toBe(field);
@@ -252,6 +261,16 @@ describe('uptime routes (v1 stats, v2 uptime) on the real app, data written thro
       expectError(await get(`/api/v2/uptime?${window()}&limit=1&sort=name&cursor=${cursor}`), 400, 'VAL_INVALID_CURSOR');
       expectError(await get(`/api/v2/uptime?${window()}&sort=latency`), 400, 'VAL_INVALID_QUERY');
       expectError(await get(`/api/v2/uptime?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z`), 400, 'VAL_INVALID_QUERY');
+    });
+
+    it('answers 400 VAL_INVALID_QUERY naming the field for ISO 8601 forms JavaScript cannot read (they were a 500)', async () => {
+      for (const [query, field] of [
+        ['from=2026-W09', 'from'],
+        ['to=20260302', 'to'],
+        ['from=2026-03-01T10', 'from'],
+      ]) {
+        expect(expectError(await get(`/api/v2/uptime?${query}`), 400, 'VAL_INVALID_QUERY').details[0]).toMatchObject({ field });
+      }
     });
   });
 });

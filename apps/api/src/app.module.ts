@@ -29,6 +29,7 @@ import { BootstrapKeys } from './bootstrap-keys';
 import { ErrorsPageController } from './ops/errors-page.controller';
 import { HttpMetrics } from './ops/http-metrics';
 import { OpsController } from './ops/ops.controller';
+import { UnknownRouteFallback } from './ops/unknown-route-fallback';
 
 /** Composition root of the HTTP + WebSocket server: wiring only, no rules. */
 @Module({})
@@ -68,6 +69,7 @@ export class AppModule {
         IdempotencyStore,
         BootstrapKeys,
         HttpMetrics,
+        UnknownRouteFallback,
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useClass: VigilValidationPipe },
         // The throttler runs first, so requests with a missing or wrong key are limited too (per IP, or per

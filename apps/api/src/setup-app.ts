@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { SwaggerModule } from '@nestjs/swagger';
-import { inSequence, jsonBodiesOnly, requestContext, versionLifecycle } from '@vigil/common';
+import { inSequence, jsonBodiesOnly, jsonDepthLimit, requestContext, versionLifecycle } from '@vigil/common';
 import type { VigilConfig } from '@vigil/config';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -57,6 +57,7 @@ export function configureApp(app: NestExpressApplication, config: VigilConfig, p
     app.use(inSequence(...first, ...then));
   }
   app.useBodyParser('json', { limit: '1mb', type: ['application/json', 'application/*+json'] });
+  app.use(jsonDepthLimit);
   app.setGlobalPrefix('api', { exclude: UNPREFIXED });
   app.enableVersioning({ type: VersioningType.URI, prefix: 'v' });
   app.useWebSocketAdapter(new WsAdapter(app));

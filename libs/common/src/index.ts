@@ -2,6 +2,7 @@ export * from './decorators';
 export * from './envelope';
 export * from './errors';
 export { inSequence } from './http/in-sequence';
+export { jsonDepthLimit } from './http/json-depth.middleware';
 export { jsonBodiesOnly } from './http/json-only.middleware';
 export { PerRoute } from './http/per-route';
 export { presentedApiKey, type PresentedApiKey } from './http/presented-api-key';

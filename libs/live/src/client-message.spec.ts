@@ -44,6 +44,15 @@ describe('parseClientMessage', () => {
     expect(parseClientMessage(JSON.stringify({ type: 'subscribe', topics: many }))).toMatchObject({ ok: false, code: ErrorCode.VAL_ERROR });
   });
 
+  it('names non-string topics by their kind, even nested deeper than JSON.stringify can go', () => {
+    const deep = `{"type":"subscribe","topics":[${'['.repeat(8000)}${']'.repeat(8000)},{"a":{}},null,7]}`;
+    expect(parseClientMessage(deep)).toEqual({
+      ok: false,
+      code: ErrorCode.VAL_ERROR,
+      message: expect.stringMatching(/^Unknown topics an array, an object, null, 7;/),
+    });
+  });
+
   it('cuts long client text short in the error message', () => {
     const parsed = parseClientMessage(JSON.stringify({ type: 'x'.repeat(5000) }));
     expect(parsed.ok).toBe(false);

@@ -39,10 +39,7 @@ export function parseClientMessage(data: Buffer | string, isBinary = false): Par
   const normalized = topics.map(normalizeTopic);
   const unknown = topics.filter((_, i) => normalized[i] === null);
   if (unknown.length) {
-    const list = unknown
-      .slice(0, 5)
-      .map((t) => JSON.stringify(typeof t === 'string' ? shown(t) : t) ?? String(t))
-      .join(', ');
+    const list = unknown.slice(0, 5).map(shownTopic).join(', ');
     return invalid(ErrorCode.VAL_ERROR, `Unknown topic${unknown.length > 1 ? 's' : ''} ${list}${unknown.length > 5 ? ', ...' : ''}; ${TOPICS_HELP}`);
   }
   return { ok: true, message: { type: message.type as 'subscribe' | 'unsubscribe', topics: [...new Set(normalized as string[])] } };
@@ -50,6 +47,17 @@ export function parseClientMessage(data: Buffer | string, isBinary = false): Par
 
 function invalid(code: ErrorCode, message: string): ParsedClientMessage {
   return { ok: false, code, message };
+}
+
+/**
+ * An unknown topic as the error names it. Arrays and objects are named by their kind, never serialised: a
+ * frame of 16 KiB can nest 8000 levels deep, and JSON.stringify of that overflows the stack.
+ */
+function shownTopic(topic: unknown): string {
+  if (typeof topic === 'string') return JSON.stringify(shown(topic));
+  if (Array.isArray(topic)) return 'an array';
+  if (typeof topic === 'object' && topic !== null) return 'an object';
+  return String(topic);
 }
 
 /** Client text echoed in an error, cut short. */

@@ -105,7 +105,20 @@ export class LiveGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
     return this.keys.authenticateWithExpiry(key);
   }
 
+  /**
+   * A client frame is handled inside ws's event listener, where a throw would end the process for every
+   * client: whatever fails closes this connection only (1011), like a 500 on HTTP.
+   */
   private onMessage(client: LiveClient, data: RawData, isBinary: boolean): void {
+    try {
+      this.handleMessage(client, data, isBinary);
+    } catch (err) {
+      this.logger.error({ err, client_id: client.id, msg: 'could not handle a /ws/live message' });
+      client.close(LiveCloseCode.InternalError, ErrorCode.SYS_INTERNAL_ERROR);
+    }
+  }
+
+  private handleMessage(client: LiveClient, data: RawData, isBinary: boolean): void {
     // A client being closed (evicted, timed out, revoked) may still have frames on the way: ignored.
     if (!client.isOpen) return;
     client.heardFrom();

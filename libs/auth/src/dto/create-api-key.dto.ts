@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsDateString, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import type { Role } from '@vigil/common';
+import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsInstant, type Role } from '@vigil/common';
 
 export class CreateApiKeyDto {
   /** What the key is for. @example "ci-smoke-tests" */
@@ -16,6 +16,6 @@ export class CreateApiKeyDto {
 
   /** When the key stops working (ISO 8601, in the future). Omit for a key that does not expire. @example "2027-01-01T00:00:00Z" */
   @IsOptional()
-  @IsDateString({ strict: true })
+  @IsInstant()
   expires_at?: string;
 }

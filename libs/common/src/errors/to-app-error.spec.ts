@@ -57,6 +57,17 @@ describe('toAppError', () => {
     expectNoInternals(error, 'invalid input syntax', 'zzz');
   });
 
+  it('maps a NUL character the database cannot store (22021, 22P05) to 422 VAL_ERROR saying so', () => {
+    for (const [code, message] of [
+      ['22021', 'invalid byte sequence for encoding "UTF8": 0x00'],
+      ['22P05', 'unsupported Unicode escape sequence'],
+    ]) {
+      const error = toAppError(queryFailed(code, message));
+      expect(error).toMatchObject({ code: ErrorCode.VAL_ERROR, status: 422, message: 'Text must not contain the NUL character (\\u0000)' });
+      expectNoInternals(error, message);
+    }
+  });
+
   it('maps a lost connection during a query (08006) to 503 EXT_DATABASE_UNAVAILABLE', () => {
     const error = toAppError(queryFailed('08006', 'terminating connection due to administrator command'));
     expect(error).toMatchObject({ code: ErrorCode.EXT_DATABASE_UNAVAILABLE, status: 503, message: 'Database unavailable' });

@@ -52,6 +52,11 @@ function fromQueryFailed(e: QueryFailedError): AppError {
     );
   }
   if (pgCode === '23503') return new AppError(ErrorCode.RES_CONFLICT, 'The resource is referenced by or refers to another one', undefined, { cause: e });
+  // PostgreSQL text and jsonb cannot hold U+0000 (22021 for text, 22P05 for a \u0000 escape in jsonb): name the
+  // cause, since the client sent it and can remove it.
+  if (pgCode === '22021' || pgCode === '22P05') {
+    return new AppError(ErrorCode.VAL_ERROR, 'Text must not contain the NUL character (\\u0000)', undefined, { cause: e });
+  }
   if (/^(22|23)/.test(pgCode))
     return new AppError(
       ErrorCode.VAL_ERROR,

@@ -47,6 +47,11 @@ describe('CursorCodec', () => {
     }
   });
 
+  it('refuses a cursor with anything appended after another dot', () => {
+    const cursor = codec.encode(PAYLOAD);
+    for (const appended of [`${cursor}.x`, `${cursor}.`, `${cursor}.${cursor}`]) expect(decodeError(codec, appended).code).toBe(ErrorCode.VAL_INVALID_CURSOR);
+  });
+
   it('refuses a re-signed payload when the secret differs (another installation)', () => {
     const foreign = new CursorCodec('another-secret').encode(PAYLOAD);
     expect(decodeError(codec, foreign).code).toBe(ErrorCode.VAL_INVALID_CURSOR);

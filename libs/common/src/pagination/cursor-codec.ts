@@ -22,9 +22,10 @@ export class CursorCodec {
   }
 
   decode(cursor: string, expectedQuery: string): CursorPayload {
-    const [body, mac] = cursor.split('.');
+    // base64url has no '.': a cursor is exactly two parts, and anything added to it is tampering.
+    const [body, mac, ...extra] = cursor.split('.');
     const invalid = () => new AppError(ErrorCode.VAL_INVALID_CURSOR, undefined, [{ field: 'cursor', message: 'cursor is not valid for this query' }]);
-    if (!body || !mac) throw invalid();
+    if (!body || !mac || extra.length) throw invalid();
     const expected = Buffer.from(this.sign(body));
     const given = Buffer.from(mac);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid();

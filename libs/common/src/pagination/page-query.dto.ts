@@ -25,6 +25,8 @@ export class OffsetPageQueryDto extends PageQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  // Beyond this a number is no longer exact, and PostgreSQL refuses an OFFSET past 2^63 (it was a 422 from the database).
+  @Max(Number.MAX_SAFE_INTEGER)
   offset?: number = 0;
 }
 

@@ -1,2 +1,4 @@
 export * from './parse-id.pipe';
 export * from './vigil-validation.pipe';
+export * from './is-instant';
+export * from './is-finite-number';

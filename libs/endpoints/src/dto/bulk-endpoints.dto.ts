@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsOptional, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsObject, IsOptional, Matches, ValidateNested } from 'class-validator';
 import { ENDPOINT_LIMITS as L } from '../endpoint-limits';
 import { CreateEndpointDto } from './create-endpoint.dto';
 import { EndpointV2Dto } from './endpoint.dto';
@@ -20,6 +20,8 @@ export class BulkEndpointsDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(L.bulkMaxItems)
+  // ValidateNested walks into an item that is itself an array instead of refusing it.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => CreateEndpointDto)
   create?: CreateEndpointDto[];
@@ -28,6 +30,7 @@ export class BulkEndpointsDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(L.bulkMaxItems)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => BulkUpdateItemDto)
   update?: BulkUpdateItemDto[];

@@ -7,7 +7,6 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
-  IsNumber,
   IsObject,
   IsOptional,
   IsString,
@@ -17,6 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsFiniteNumber } from '@vigil/common';
 import { type ExpectedStatus, HTTP_METHODS, type HttpMethod } from '../endpoint-definition';
 import { ENDPOINT_LIMITS as L, TAG_PATTERN } from '../endpoint-limits';
 import { AssertionDto } from './assertion.dto';
@@ -66,7 +66,7 @@ export class CreateEndpointDto {
    * most 60. Default 5, or half the interval when that is shorter. @example 5
    */
   @Defined()
-  @IsNumber({ maxDecimalPlaces: 3, allowNaN: false, allowInfinity: false })
+  @IsFiniteNumber({ maxDecimalPlaces: 3 })
   @Min(0.001)
   @Max(L.timeoutMaxS)
   timeout?: number;
@@ -131,6 +131,8 @@ export class CreateEndpointDto {
   @Defined()
   @IsArray()
   @ArrayMaxSize(L.assertionsMaxCount)
+  // ValidateNested walks into an item that is itself an array instead of refusing it.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => AssertionDto)
   assertions?: AssertionDto[];

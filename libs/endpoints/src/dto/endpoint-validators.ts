@@ -134,6 +134,8 @@ export const IsAssertionValue = () =>
       case 'json_path':
         if (['lt', 'lte', 'gt', 'gte'].includes(operator as string)) return typeof value === 'number' && Number.isFinite(value) ? null : 'must be a number';
         if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) return 'must be a string, number, boolean or null';
+        // 1e309 parses as Infinity, which JSON cannot hold: it was stored as null, another assertion than the one sent.
+        if (typeof value === 'number' && !Number.isFinite(value)) return 'must be a finite number';
         return typeof value === 'string' && value.length > L.assertionTextMaxLength ? `must be at most ${L.assertionTextMaxLength} characters` : null;
       case 'tls_cert_days':
         return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 3650 ? null : 'must be a whole number of days (0-3650)';

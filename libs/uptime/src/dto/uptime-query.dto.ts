@@ -1,7 +1,7 @@
 import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
-import { CursorPageQueryDto, OffsetPageQueryDto } from '@vigil/common';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { CursorPageQueryDto, IsInstant, OffsetPageQueryDto } from '@vigil/common';
 import { ROLLUP_UNITS, type RollupUnit } from '../rollups/rollup-units';
 import { UPTIME_PERIODS, type UptimePeriod } from '../query/uptime-window';
 
@@ -21,12 +21,12 @@ export class UptimePeriodQueryDto {
 export class UptimeWindowQueryDto {
   /** Window start (ISO 8601), truncated to the minute; default: 24 hours before `to`. @example "2026-11-01T00:00:00Z" */
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   from?: string;
 
   /** Window end, exclusive (ISO 8601), truncated to the minute; default: the end of the current minute. @example "2026-11-24T00:00:00Z" */
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   to?: string;
 }
 
@@ -50,11 +50,11 @@ export class UptimeListQueryDto extends IntersectionType(CursorPageQueryDto, Upt
 export class StatsHistoryQueryDto extends OffsetPageQueryDto {
   /** Checks at or after this instant (ISO 8601; a date alone is its UTC midnight). @example "2026-11-23" */
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   from_date?: string;
 
   /** Checks at or before this instant (ISO 8601; a date alone covers that whole UTC day). @example "2026-11-24" */
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   to_date?: string;
 }

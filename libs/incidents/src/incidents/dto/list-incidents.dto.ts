@@ -1,7 +1,7 @@
 import { IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsISO8601, IsOptional, IsUUID } from 'class-validator';
-import { CursorPageQueryDto, OffsetPageQueryDto } from '@vigil/common';
+import { IsBoolean, IsOptional, IsUUID } from 'class-validator';
+import { CursorPageQueryDto, IsInstant, OffsetPageQueryDto } from '@vigil/common';
 
 const toBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
@@ -21,12 +21,12 @@ export class IncidentFilterDto {
 
   /** Incidents still open at or after this instant (resolved at or after it, or open). @example "2026-11-01T00:00:00Z" */
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   from?: string;
 
   /** Incidents that started at or before this instant; not before `from`. @example "2026-12-01T00:00:00Z" */
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   to?: string;
 }
 

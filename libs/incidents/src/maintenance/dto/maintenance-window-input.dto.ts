@@ -6,7 +6,6 @@ import {
   IsArray,
   IsBoolean,
   IsInt,
-  IsISO8601,
   IsNotEmpty,
   IsObject,
   IsOptional,
@@ -20,6 +19,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { IsInstant } from '@vigil/common';
 import { canonicalTimeZone, MAX_DURATION_MINUTES, weekdayNumber } from '../recurrence';
 
 /** Same rule as endpoint tags (libs/endpoints TAG_PATTERN), so a window's tag can match an endpoint's. */
@@ -146,13 +146,13 @@ class WindowScopeFields {
   /** One-off window: start (ISO 8601). Give starts_at and ends_at, or recurrence. @example "2026-12-01T02:00:00Z" */
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   starts_at?: string | null;
 
   /** One-off window: end (ISO 8601), after starts_at, at most 366 days later. @example "2026-12-01T04:00:00Z" */
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   ends_at?: string | null;
 }
 

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsNumber, IsPositive, IsString, Max } from 'class-validator';
+import { IsPositive, IsString, Max } from 'class-validator';
+import { IsFiniteNumber } from '@vigil/common';
 
 export class SlaQueryDto {
   /** The UTC calendar month, `YYYY-MM`; not in the future. @example "2026-11" */
@@ -10,7 +11,7 @@ export class SlaQueryDto {
   /** The SLA target in percent, above 0 and at most 100 (default 99.9). */
   @ApiPropertyOptional({ type: Number, default: 99.9, example: 99.9, minimum: 0, exclusiveMinimum: true, maximum: 100 })
   @Type(() => Number)
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 6 })
+  @IsFiniteNumber({ maxDecimalPlaces: 6 })
   @IsPositive()
   @Max(100)
   target?: number = 99.9;
