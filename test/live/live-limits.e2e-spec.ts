@@ -1,8 +1,9 @@
 import http from 'node:http';
 import { connect as tcpConnect } from 'node:net';
 import { ADMIN_KEY, expectEnvelope, expectError, startTestStack, type TestApp, type TestStack } from '../support/test-app';
-import { TcpProxy } from '../support/tcp-proxy';
-import { describeWithRedis, itWithRedis, testEnv } from '../support/test-env';
+import { startRedisOutageStack, type RedisOutageStack } from '../support/redis-outage-stack';
+import type { TcpProxy } from '../support/tcp-proxy';
+import { describeWithRedis, itWithRedis } from '../support/test-env';
 import { LiveSocket, type UpgradeAnswer } from './live-socket';
 
 const LIMIT = 3;
@@ -189,22 +190,17 @@ describe('per-IP cap on /ws/live upgrades, whatever keys they send', () => {
 });
 
 describeWithRedis('rate limits on /ws/live upgrades while Redis is down', () => {
+  let outage: RedisOutageStack;
   let proxy: TcpProxy;
   let stack: TestStack;
   let fallback: TestApp;
   let open: TestApp;
 
   beforeAll(async () => {
-    proxy = TcpProxy.forUrl(testEnv.redisUrl!, 6379);
-    await proxy.start();
-    stack = await startTestStack({ ...QUIET, REDIS_URL: proxy.rewrite(testEnv.redisUrl!) });
-    fallback = await stack.startInstance({ ...LIMITED, REDIS_FAILURE_MODE: 'fallback' });
-    open = await stack.startInstance({ ...LIMITED, REDIS_FAILURE_MODE: 'open' });
+    outage = await startRedisOutageStack(QUIET, LIMITED);
+    ({ proxy, stack, fallback, open } = outage);
   });
-  afterAll(async () => {
-    await stack?.close();
-    await proxy?.stop();
-  });
+  afterAll(() => outage?.close());
 
   it('limits upgrades in the process (fallback) or lets them through uncounted (open), and recovers', async () => {
     const forFallback = await stack.createKey('viewer');

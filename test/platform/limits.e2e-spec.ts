@@ -1,7 +1,8 @@
 import http from 'node:http';
 import { expectError, startTestStack, type TestApp, type TestStack } from '../support/test-app';
-import { TcpProxy } from '../support/tcp-proxy';
-import { describeWithRedis, itWithRedis, itWithoutRedis, testEnv } from '../support/test-env';
+import { startRedisOutageStack, type RedisOutageStack } from '../support/redis-outage-stack';
+import type { TcpProxy } from '../support/tcp-proxy';
+import { describeWithRedis, itWithRedis, itWithoutRedis } from '../support/test-env';
 
 const LIMIT = 3;
 const WINDOW_S = 60;
@@ -173,23 +174,17 @@ describe('per-IP cap, whatever key is presented', () => {
 });
 
 describeWithRedis('rate limits while Redis is down', () => {
+  let outage: RedisOutageStack;
   let proxy: TcpProxy;
   let stack: TestStack;
   let fallback: TestApp;
   let open: TestApp;
 
   beforeAll(async () => {
-    proxy = TcpProxy.forUrl(testEnv.redisUrl!, 6379);
-    await proxy.start();
-    // Every instance reaches Redis through the proxy, so stopping it is a Redis outage for all of them.
-    stack = await startTestStack({ REDIS_URL: proxy.rewrite(testEnv.redisUrl!) });
-    fallback = await stack.startInstance({ ...LIMITED, REDIS_FAILURE_MODE: 'fallback' });
-    open = await stack.startInstance({ ...LIMITED, REDIS_FAILURE_MODE: 'open' });
+    outage = await startRedisOutageStack({}, LIMITED);
+    ({ proxy, stack, fallback, open } = outage);
   });
-  afterAll(async () => {
-    await stack?.close();
-    await proxy?.stop();
-  });
+  afterAll(() => outage?.close());
 
   it('keeps answering, limits in process (fallback) or not at all (open), reports redis down in /ready, and recovers', async () => {
     const forFallback = await stack.createKey('viewer');

@@ -21,6 +21,13 @@ export class TcpProxy {
     return new TcpProxy(u.hostname, Number(u.port || defaultPort));
   }
 
+  /** A started proxy in front of the server of `url`, and `url` rewritten to go through it. */
+  static async startFor(url: string, defaultPort: number): Promise<{ proxy: TcpProxy; url: string }> {
+    const proxy = TcpProxy.forUrl(url, defaultPort);
+    await proxy.start();
+    return { proxy, url: proxy.rewrite(url) };
+  }
+
   get port(): number {
     return this.boundPort;
   }

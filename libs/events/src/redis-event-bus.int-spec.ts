@@ -68,9 +68,9 @@ describeWithRedis('RedisEventBus during a Redis outage', () => {
   let bus: RedisEventBus;
 
   beforeAll(async () => {
-    proxy = TcpProxy.forUrl(testEnv.redisUrl!, 6379);
-    await proxy.start();
-    redis = new RedisService(loadConfig({ NODE_ENV: 'test', REDIS_URL: proxy.rewrite(testEnv.redisUrl!), REDIS_KEY_PREFIX: uniqueRedisPrefix() }));
+    let url: string;
+    ({ proxy, url } = await TcpProxy.startFor(testEnv.redisUrl!, 6379));
+    redis = new RedisService(loadConfig({ NODE_ENV: 'test', REDIS_URL: url, REDIS_KEY_PREFIX: uniqueRedisPrefix() }));
     bus = new RedisEventBus(redis);
     expect(await redis.waitUntilReady(5000)).toBe(true);
   });

@@ -18,9 +18,9 @@ describeWithRedis('RedisService during a Redis outage', () => {
   let redis: RedisService;
 
   beforeEach(async () => {
-    proxy = TcpProxy.forUrl(testEnv.redisUrl!, 6379);
-    await proxy.start();
-    redis = new RedisService(loadConfig({ NODE_ENV: 'test', REDIS_URL: proxy.rewrite(testEnv.redisUrl!), REDIS_KEY_PREFIX: uniqueRedisPrefix() }));
+    let url: string;
+    ({ proxy, url } = await TcpProxy.startFor(testEnv.redisUrl!, 6379));
+    redis = new RedisService(loadConfig({ NODE_ENV: 'test', REDIS_URL: url, REDIS_KEY_PREFIX: uniqueRedisPrefix() }));
   });
   afterEach(async () => {
     await redis.onApplicationShutdown();

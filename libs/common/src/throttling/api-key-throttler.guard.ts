@@ -81,10 +81,8 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
     return true;
   }
 
-  /** The route's counters: resolved by the base guard on its first request (handleRequest collects them). */
+  /** The route's counters, on its first request: resolved by the base guard (handleRequest collects them). */
   private async planFor(context: ExecutionContext): Promise<CounterPlan[]> {
-    const known = this.plans.peek(context);
-    if (known) return known;
     const req = context.switchToHttp().getRequest<PlanningRequest>();
     req[PLANNING] = [];
     await super.canActivate(context);

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { VigilConfig } from '@vigil/config';
+import { withSessionLock } from '@vigil/database';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { PeriodicJob } from '../jobs/periodic-job';
 import { COMPACTION_LOCK } from '../rollups/rollup-locks';
@@ -49,32 +50,22 @@ export class RollupCompactionService implements OnApplicationBootstrap, OnModule
    */
   async runOnce(now = new Date()): Promise<CompactionRun> {
     const due = now.getTime() - this.config.uptime.compactionGraceS * 1000;
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [COMPACTION_LOCK])) as Array<{ locked: boolean }>;
-      if (!locked) {
-        this.logger.debug('another compaction run holds the lock: skipping');
-        return { skipped: true };
+    const run = await withSessionLock(this.dataSource, COMPACTION_LOCK, async (runner) => {
+      const started = performance.now();
+      const hours: CompactedHour[] = [];
+      let compactedUntil = await this.rollups.watermark(runner.manager);
+      while (!this.job.stopped && compactedUntil.getTime() + UNIT_MS.hour <= due) {
+        const done = await this.compactNext(runner, due);
+        if (!done) break;
+        hours.push(done);
+        compactedUntil = new Date(done.hour.getTime() + UNIT_MS.hour);
       }
-      try {
-        const started = performance.now();
-        const hours: CompactedHour[] = [];
-        let compactedUntil = await this.rollups.watermark(runner.manager);
-        while (!this.job.stopped && compactedUntil.getTime() + UNIT_MS.hour <= due) {
-          const done = await this.compactNext(runner, due);
-          if (!done) break;
-          hours.push(done);
-          compactedUntil = new Date(done.hour.getTime() + UNIT_MS.hour);
-        }
-        if (hours.length) this.logger.log(describe(hours, compactedUntil, performance.now() - started));
-        return { skipped: false, hours, compactedUntil };
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [COMPACTION_LOCK]).catch(() => undefined);
-      }
-    } finally {
-      await runner.release();
-    }
+      if (hours.length) this.logger.log(describe(hours, compactedUntil, performance.now() - started));
+      return { skipped: false as const, hours, compactedUntil };
+    });
+    if (run.locked) return run.value;
+    this.logger.debug('another compaction run holds the lock: skipping');
+    return { skipped: true };
   }
 
   /** Compacts the hour at the watermark in a transaction of its own, if it ended by `due`; null otherwise. */

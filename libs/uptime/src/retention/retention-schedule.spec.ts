@@ -1,6 +1,7 @@
 import type { VigilConfig } from '@vigil/config';
 import type { DataSource } from 'typeorm';
 import { RetentionService } from './retention.service';
+import { UptimeRollupsRepository } from '../rollups/uptime-rollups.repository';
 
 describe('RetentionService schedule', () => {
   const config = {
@@ -11,7 +12,7 @@ describe('RetentionService schedule', () => {
   afterEach(() => jest.useRealTimers());
 
   it('runs a minute after bootstrap, then every RETENTION_INTERVAL_S, and not after shutdown', async () => {
-    const service = new RetentionService({} as DataSource, config);
+    const service = new RetentionService({} as DataSource, config, new UptimeRollupsRepository());
     const runOnce = jest.spyOn(service, 'runOnce').mockResolvedValue({ skipped: true });
 
     service.onApplicationBootstrap();
@@ -28,7 +29,7 @@ describe('RetentionService schedule', () => {
   });
 
   it('keeps its schedule after a failed run', async () => {
-    const service = new RetentionService({} as DataSource, config);
+    const service = new RetentionService({} as DataSource, config, new UptimeRollupsRepository());
     const runOnce = jest.spyOn(service, 'runOnce').mockRejectedValueOnce(new Error('database down')).mockResolvedValue({ skipped: true });
     jest.spyOn(service['logger'], 'error').mockImplementation(() => undefined);
 

@@ -2,6 +2,7 @@ import type { VigilConfig } from '@vigil/config';
 import type { DataSource } from 'typeorm';
 import { createMonitoringDatabase, insertEndpoints, type MonitoringDatabase } from '../../../../test/checks/support/monitoring-db';
 import { RETENTION_LOCK, type RetentionRun, RetentionService } from './retention.service';
+import { UptimeRollupsRepository } from '../rollups/uptime-rollups.repository';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -102,7 +103,7 @@ describe('RetentionService (real PostgreSQL)', () => {
   });
 
   it('deletes, in several batches, exactly the rows older than each table’s cutoff; a row at the cutoff stays; incidents stay', async () => {
-    const run = expectRan(await new RetentionService(ds, config()).runOnce(NOW));
+    const run = expectRan(await new RetentionService(ds, config(), new UptimeRollupsRepository()).runOnce(NOW));
 
     for (const table of TABLES) {
       expect({ table, left: await times(ds, table) }).toEqual({ table, left: sorted(PLAN[table].kept) });
@@ -122,7 +123,7 @@ describe('RetentionService (real PostgreSQL)', () => {
     expect(n).toBe(1);
 
     // A second run finds nothing more to delete.
-    const again = expectRan(await new RetentionService(ds, config()).runOnce(NOW));
+    const again = expectRan(await new RetentionService(ds, config(), new UptimeRollupsRepository()).runOnce(NOW));
     expect(again.deleted).toBe(0);
     for (const table of TABLES) expect(await times(ds, table)).toEqual(sorted(PLAN[table].kept));
   });
@@ -131,7 +132,7 @@ describe('RetentionService (real PostgreSQL)', () => {
     const compactedUntil = MINUTE_CUTOFF - HOUR;
     await ds.query('UPDATE uptime_compaction SET compacted_until = $1', [new Date(compactedUntil)]);
     try {
-      const run = expectRan(await new RetentionService(ds, config()).runOnce(NOW));
+      const run = expectRan(await new RetentionService(ds, config(), new UptimeRollupsRepository()).runOnce(NOW));
       expect(run.tables.find((t) => t.table === 'uptime_minute')).toMatchObject({ cutoff: new Date(compactedUntil), deleted: 0 });
       expect(await times(ds, 'uptime_minute')).toEqual(sorted([...PLAN.uptime_minute.old, ...PLAN.uptime_minute.kept]));
       for (const table of ['check_results', 'uptime_hour', 'uptime_day'] as const) expect(await times(ds, table)).toEqual(sorted(PLAN[table].kept));
@@ -145,13 +146,13 @@ describe('RetentionService (real PostgreSQL)', () => {
     await other.connect();
     try {
       await other.query('SELECT pg_advisory_lock($1)', [RETENTION_LOCK]);
-      expect(await new RetentionService(ds, config()).runOnce(NOW)).toEqual({ skipped: true });
+      expect(await new RetentionService(ds, config(), new UptimeRollupsRepository()).runOnce(NOW)).toEqual({ skipped: true });
       for (const table of TABLES) expect((await times(ds, table)).length).toBe(PLAN[table].old.length + PLAN[table].kept.length);
       await other.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK]);
     } finally {
       await other.release();
     }
-    expect(expectRan(await new RetentionService(ds, config()).runOnce(NOW)).deleted).toBeGreaterThan(0);
+    expect(expectRan(await new RetentionService(ds, config(), new UptimeRollupsRepository()).runOnce(NOW)).deleted).toBeGreaterThan(0);
     for (const table of TABLES) expect(await times(ds, table)).toEqual(sorted(PLAN[table].kept));
   });
 
@@ -168,10 +169,10 @@ describe('RetentionService (real PostgreSQL)', () => {
       }
     }
 
-    const first = new HeldRetention(ds, config()).runOnce(NOW);
+    const first = new HeldRetention(ds, config(), new UptimeRollupsRepository()).runOnce(NOW);
     await paused;
     // The first run has deleted one batch and holds the lock: the second does nothing.
-    expect(await new RetentionService(ds, config()).runOnce(NOW)).toEqual({ skipped: true });
+    expect(await new RetentionService(ds, config(), new UptimeRollupsRepository()).runOnce(NOW)).toEqual({ skipped: true });
     expect((await times(ds, 'check_results')).length).toBe(PLAN.check_results.old.length + PLAN.check_results.kept.length - BATCH);
 
     release();
@@ -179,6 +180,6 @@ describe('RetentionService (real PostgreSQL)', () => {
     expect(run.deleted).toBe(TABLES.reduce((sum, t) => sum + PLAN[t].old.length, 0));
     for (const table of TABLES) expect(await times(ds, table)).toEqual(sorted(PLAN[table].kept));
     // The lock was released: the next run runs.
-    expect(expectRan(await new RetentionService(ds, config()).runOnce(NOW)).deleted).toBe(0);
+    expect(expectRan(await new RetentionService(ds, config(), new UptimeRollupsRepository()).runOnce(NOW)).deleted).toBe(0);
   });
 });

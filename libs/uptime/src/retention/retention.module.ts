@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { UptimeRollupsRepository } from '../rollups/uptime-rollups.repository';
 import { RetentionService } from './retention.service';
 
 /**
@@ -7,7 +8,7 @@ import { RetentionService } from './retention.service';
  * An advisory lock keeps it to one run at a time across processes.
  */
 @Module({
-  providers: [RetentionService],
+  providers: [UptimeRollupsRepository, RetentionService],
   exports: [RetentionService],
 })
 export class RetentionModule {}

@@ -1,7 +1,9 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { VigilConfig } from '@vigil/config';
+import { withSessionLock } from '@vigil/database';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { PeriodicJob } from '../jobs/periodic-job';
+import { UptimeRollupsRepository } from '../rollups/uptime-rollups.repository';
 
 /**
  * Arbitrary, fixed: every Vigil process takes the same lock so only one retention run goes at a time.
@@ -49,6 +51,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: VigilConfig,
+    private readonly rollups: UptimeRollupsRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -73,42 +76,25 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
 
   /** One run now (the timer calls this; so may tests and tools). Resolves `{ skipped: true }` if another run holds the lock. */
   async runOnce(now = new Date()): Promise<RetentionRun> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RETENTION_LOCK])) as Array<{
-        locked: boolean;
-      }>;
-      if (!locked) {
-        this.logger.debug('another retention run holds the lock: skipping');
-        return { skipped: true };
+    const run = await withSessionLock(this.dataSource, RETENTION_LOCK, async (runner) => {
+      const tables: RetentionTableResult[] = [];
+      const compactedUntil = (await this.rollups.watermark(runner.manager)).getTime();
+      for (const target of this.targets()) {
+        if (this.job.stopped) break;
+        let cutoff = now.getTime() - target.days * DAY_MS;
+        // Minute rows of hours not compacted yet are all their hour and day rows will be made of: never deleted.
+        if (target.table === 'uptime_minute') cutoff = Math.min(cutoff, compactedUntil);
+        tables.push(await this.trim(runner, target, new Date(cutoff)));
       }
-      try {
-        const tables: RetentionTableResult[] = [];
-        const compactedUntil = await this.compactedUntil(runner);
-        for (const target of this.targets()) {
-          if (this.job.stopped) break;
-          let cutoff = now.getTime() - target.days * DAY_MS;
-          // Minute rows of hours not compacted yet are all their hour and day rows will be made of: never deleted.
-          if (target.table === 'uptime_minute') cutoff = Math.min(cutoff, compactedUntil);
-          tables.push(await this.trim(runner, target, new Date(cutoff)));
-        }
-        const deleted = tables.reduce((sum, t) => sum + t.deleted, 0);
-        this.logger.log(
-          `deleted ${deleted} row(s): ${tables.map((t) => `${t.table} ${t.deleted} (before ${t.cutoff.toISOString()}, ${t.batches} batch(es))`).join(', ')}`,
-        );
-        return { skipped: false, tables, deleted };
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK]).catch(() => undefined);
-      }
-    } finally {
-      await runner.release();
-    }
-  }
-
-  private async compactedUntil(runner: QueryRunner): Promise<number> {
-    const [row] = (await runner.query('SELECT compacted_until FROM uptime_compaction')) as Array<{ compacted_until: Date }>;
-    return row ? row.compacted_until.getTime() : Number.POSITIVE_INFINITY;
+      const deleted = tables.reduce((sum, t) => sum + t.deleted, 0);
+      this.logger.log(
+        `deleted ${deleted} row(s): ${tables.map((t) => `${t.table} ${t.deleted} (before ${t.cutoff.toISOString()}, ${t.batches} batch(es))`).join(', ')}`,
+      );
+      return { skipped: false as const, tables, deleted };
+    });
+    if (run.locked) return run.value;
+    this.logger.debug('another retention run holds the lock: skipping');
+    return { skipped: true };
   }
 
   /** Waits between two batches, so the job takes a small share of the database. */
