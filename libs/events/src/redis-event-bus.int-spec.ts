@@ -9,19 +9,37 @@ import { RedisEventBus } from './redis-event-bus';
 // Redis connection notices would only be noise here.
 beforeAll(() => Logger.overrideLogger(false));
 
-/** Resolves once `count` payloads arrived, or rejects after five seconds (a loaded CI machine is slow, never that slow). */
-function collect<T>(subscribe: (handler: (payload: T) => void) => () => void, count: number): Promise<T[]> {
+/**
+ * Subscribes through `subscribe`, waits until Redis has confirmed the subscription, and returns `arrived()`:
+ * it resolves once `count` payloads arrived, or rejects ten seconds after it is called. The clock starts only
+ * then, after the publishing, so a slow connection set-up on a loaded CI machine does not eat into it.
+ */
+async function collect<T>(
+  bus: RedisEventBus,
+  subscribe: (handler: (payload: T) => void) => () => void,
+  count: number,
+): Promise<{ arrived: () => Promise<T[]> }> {
   const got: T[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`received ${got.length} of ${count}: ${JSON.stringify(got)}`)), 5000);
-    const off = subscribe((payload) => {
-      got.push(payload);
-      if (got.length < count) return;
-      clearTimeout(timer);
-      off();
-      resolve(got);
-    });
+  let done: (() => void) | null = null;
+  const off = subscribe((payload) => {
+    got.push(payload);
+    if (got.length >= count) done?.();
   });
+  await bus.subscriptionsSettled();
+  const arrived = () =>
+    new Promise<T[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error(`received ${got.length} of ${count}: ${JSON.stringify(got)}`));
+      }, 10_000);
+      done = () => {
+        clearTimeout(timer);
+        off();
+        resolve(got);
+      };
+      if (got.length >= count) done();
+    });
+  return { arrived };
 }
 
 describeWithRedis('RedisEventBus.publishMany (real Redis, two instances)', () => {
@@ -45,20 +63,18 @@ describeWithRedis('RedisEventBus.publishMany (real Redis, two instances)', () =>
   });
 
   it('delivers each payload of a batch to listeners of the channel, one by one and in order, on another instance', async () => {
-    const arriving = collect<{ n: number }>((h) => listener.subscribe('test.many', h), 3);
     // The subscription reaches Redis asynchronously, over a connection that may still be opening.
-    await listener.subscriptionsSettled();
+    const { arrived } = await collect<{ n: number }>(listener, (h) => listener.subscribe('test.many', h), 3);
     await publisher.publishMany('test.many', [{ n: 1 }, { n: 2 }, { n: 3 }]);
-    expect(await arriving).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(await arrived()).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
 
   it('keeps the order of a batch and single events published after it', async () => {
-    const arriving = collect<string>((h) => listener.subscribe('test.order', h), 4);
-    await listener.subscriptionsSettled();
+    const { arrived } = await collect<string>(listener, (h) => listener.subscribe('test.order', h), 4);
     void publisher.publishMany('test.order', ['a', 'b']);
     void publisher.publish('test.order', 'c');
     await publisher.publishMany('test.order', ['d']);
-    expect(await arriving).toEqual(['a', 'b', 'c', 'd']);
+    expect(await arrived()).toEqual(['a', 'b', 'c', 'd']);
   });
 });
 

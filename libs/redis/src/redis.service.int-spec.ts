@@ -55,3 +55,27 @@ describeWithRedis('RedisService during a Redis outage', () => {
     await until(() => redis.client!.status === 'end', 'the connection is closed');
   });
 });
+
+describeWithRedis('RedisService subscriber connection', () => {
+  let redis: RedisService;
+
+  beforeEach(() => {
+    redis = new RedisService(loadConfig({ NODE_ENV: 'test', REDIS_URL: testEnv.redisUrl, REDIS_KEY_PREFIX: uniqueRedisPrefix() }));
+  });
+  afterEach(() => redis.onApplicationShutdown());
+
+  it('keeps a subscription made the moment its socket opens (no reconnect that would lose events meanwhile)', async () => {
+    const subscriber = redis.subscriberClient();
+    const channel = `${redis.keyPrefix}early`;
+    let reconnects = 0;
+    subscriber.on('reconnecting', () => reconnects++);
+    // On a busy machine SUBSCRIBE is often called after the socket opened but before the connection is
+    // ready; ioredis then writes it at once, ahead of its INFO ready check.
+    await new Promise<void>((resolve) => subscriber.once('connect', () => resolve()));
+    await subscriber.subscribe(channel);
+    expect(await redis.waitUntilReady(5000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await redis.client!.pubsub('NUMSUB', channel)).toEqual([channel, 1]);
+    expect(reconnects).toBe(0);
+  });
+});

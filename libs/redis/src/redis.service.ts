@@ -60,7 +60,7 @@ export class RedisService implements OnApplicationShutdown {
   /** A second connection for SUBSCRIBE (a subscribed connection cannot run other commands). */
   subscriberClient(): Redis {
     if (!this.config.redis.url) throw new Error('Redis is not configured');
-    this.subscriber ??= this.connect('subscriber', true);
+    this.subscriber ??= this.connect('subscriber');
     return this.subscriber;
   }
 
@@ -90,15 +90,20 @@ export class RedisService implements OnApplicationShutdown {
     );
   }
 
-  private connect(role: string, offlineQueue = false): Redis {
+  private connect(role: 'main' | 'subscriber'): Redis {
+    const subscriber = role === 'subscriber';
     const client = new Redis(this.config.redis.url!, {
-      enableOfflineQueue: offlineQueue,
+      enableOfflineQueue: subscriber,
       // Commands issued in the same tick (the rate-limit counters of concurrent requests) share one socket
       // write: a write per request was the largest cost of the API's hot path (bench:api).
-      enableAutoPipelining: !offlineQueue,
+      enableAutoPipelining: !subscriber,
       // The subscriber queues SUBSCRIBE until Redis answers (ioredis re-subscribes after reconnects);
       // the main client fails fast so callers can fall back.
-      maxRetriesPerRequest: offlineQueue ? null : 1,
+      maxRetriesPerRequest: subscriber ? null : 1,
+      // ioredis writes SUBSCRIBE as soon as the socket is open, before its ready check; the check's INFO then
+      // fails on the now-subscribed connection, which is dropped and re-subscribed later, and events
+      // published in between were lost (a batch right after start-up, seen on a loaded CI machine).
+      enableReadyCheck: !subscriber,
       connectTimeout: 2000,
       commandTimeout: role === 'main' ? this.config.redis.commandTimeoutMs : undefined,
       retryStrategy: (times) => Math.min(times * 200, 2000),
