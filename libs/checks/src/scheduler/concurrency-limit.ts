@@ -1,7 +1,6 @@
 /**
  * A counting semaphore: at most `max` holders at once; acquire() waits its turn (first come, first served).
- * The scheduler claims only as many checks as `available`, so in practice nobody waits; the queue makes
- * the bound hold even if that ever changes.
+ * The scheduler claims a little ahead of its free capacity, so claimed checks wait here for a slot.
  */
 export class ConcurrencyLimit {
   private held = 0;
@@ -13,6 +12,11 @@ export class ConcurrencyLimit {
 
   get inUse(): number {
     return this.held;
+  }
+
+  /** Callers waiting for a slot. */
+  get queued(): number {
+    return this.waiting.length;
   }
 
   get available(): number {

@@ -77,6 +77,9 @@ function harness(env: Record<string, string> = {}) {
       if (!v) writerState.onWritten();
     },
     finishOne: () => pending.shift()?.(),
+    get checksStarted() {
+      return (checker.check as jest.Mock).mock.calls.length;
+    },
     get inFlight() {
       return inFlight;
     },
@@ -84,6 +87,17 @@ function harness(env: Record<string, string> = {}) {
       return peak;
     },
   };
+}
+
+/** Stops the loop while finishing every check it has running, until it has stopped. */
+async function stopDraining(h: ReturnType<typeof harness>): Promise<void> {
+  let stopped = false;
+  const stopping = h.scheduler.stop().then(() => (stopped = true));
+  while (!stopped) {
+    h.finishOne();
+    await jest.advanceTimersByTimeAsync(10);
+  }
+  await stopping;
 }
 
 /** Runs what is due now, including ticks scheduled with no delay by those ticks (fake timers run them 1 ms later). */
@@ -98,19 +112,22 @@ describe('Scheduler', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  it('claims no more than its free capacity, in batches, and never runs more than CHECK_CONCURRENCY checks at once', async () => {
+  it('claims in batches up to one batch ahead of its free capacity, and never runs more than CHECK_CONCURRENCY checks at once', async () => {
     const h = harness();
     h.setDue(10);
     h.scheduler.start();
     await flush();
-    // A full batch of 2 is claimed again at once, until the 3 slots are taken: 2, then 1.
-    expect(h.limits).toEqual([2, 1]);
+    // A full batch of 2 is claimed again at once, until the 3 slots and one batch (2) waiting are taken: 2, 2, then 1.
+    expect(h.limits).toEqual([2, 2, 1]);
     expect(h.inFlight).toBe(3);
+    expect(h.scheduler.state()).toMatchObject({ in_flight: 3, queued: 2 });
     await jest.advanceTimersByTimeAsync(200);
-    expect(h.limits).toEqual([2, 1]);
+    expect(h.limits).toEqual([2, 2, 1]);
     h.finishOne();
-    await jest.advanceTimersByTimeAsync(50);
-    expect(h.limits).toEqual([2, 1, 1]);
+    await flush();
+    // The freed slot went at once to a check claimed ahead; the room it left is claimed again.
+    expect(h.inFlight).toBe(3);
+    expect(h.limits).toEqual([2, 2, 1, 1]);
     for (let i = 0; i < 20; i++) {
       h.finishOne();
       await jest.advanceTimersByTimeAsync(50);
@@ -125,14 +142,29 @@ describe('Scheduler', () => {
     h.setDue(10);
     h.scheduler.start();
     await flush();
-    expect(h.limits).toEqual([2, 1]);
+    expect(h.limits).toEqual([2, 2, 1]);
     h.finishOne();
     await flush();
-    // Well before the 10 s tick: the freed slot was refilled at once.
-    expect(h.limits).toEqual([2, 1, 1]);
+    // Well before the 10 s tick: the room was refilled at once.
+    expect(h.limits).toEqual([2, 2, 1, 1]);
     expect(h.inFlight).toBe(3);
+    expect(h.written).toHaveLength(1);
+    await stopDraining(h);
+  });
+
+  it('does not start checks claimed ahead once stopping: they are left to the released leases', async () => {
+    const h = harness({ SCHEDULER_TICK_MS: '10000' });
+    h.setDue(5);
+    h.scheduler.start();
+    await flush();
+    expect(h.scheduler.state()).toMatchObject({ in_flight: 3, queued: 2 });
+    const stopping = h.scheduler.stop();
     for (let i = 0; i < 3; i++) h.finishOne();
-    await h.scheduler.stop();
+    await stopping;
+    // Only the three running checks were written; the two waiting never ran, and the leases were given back after the write.
+    expect(h.written).toEqual(['e0', 'e1', 'e2']);
+    expect(h.checksStarted).toBe(3);
+    expect(h.calls).toEqual(['close', 'release']);
   });
 
   it('claims nothing while the writer is backed up, and claims again as soon as a write ends', async () => {
@@ -140,18 +172,17 @@ describe('Scheduler', () => {
     h.setDue(10);
     h.scheduler.start();
     await flush();
-    expect(h.limits).toEqual([2, 1]);
+    expect(h.limits).toEqual([2, 2, 1]);
     h.setWriterBackedUp(true);
     h.finishOne();
     h.finishOne();
     await flush();
-    // Capacity freed up, but the results have not been written: no claim.
-    expect(h.limits).toEqual([2, 1]);
+    // Room freed up, but the results have not been written: no claim.
+    expect(h.limits).toEqual([2, 2, 1]);
     h.setWriterBackedUp(false);
     await flush();
-    expect(h.limits).toEqual([2, 1, 2]);
-    for (let i = 0; i < 3; i++) h.finishOne();
-    await h.scheduler.stop();
+    expect(h.limits).toEqual([2, 2, 1, 2]);
+    await stopDraining(h);
   });
 
   it('waits for the next tick once the backlog is drained', async () => {
