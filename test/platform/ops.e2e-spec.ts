@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { Client } from 'pg';
 import { generateOpenApi } from '../../apps/api/src/write-openapi';
 import { ADMIN_KEY, expectEnvelope, expectError, startTestStack, type TestApp, type TestStack } from '../support/test-app';
 import { lockTable } from '../support/table-lock';
@@ -277,6 +278,29 @@ describe('graceful shutdown', () => {
       expect(expectEnvelope(res.body).name).toBe('in-flight');
       await closingDone;
       expect(closed).toBe(true);
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it("waits for a key's last_used_at write still on its way before closing the database pool", async () => {
+    const viewer = await stack.createKey('viewer');
+    const closing = await stack.startInstance();
+    const lock = await lockTable(stack.db.url, 'api_keys');
+    try {
+      // The key's first use answers at once; its last_used_at UPDATE, written in the background, waits for the lock.
+      expect((await closing.http.get('/api/v1/auth/me').set('X-API-Key', viewer.key)).status).toBe(200);
+      await lock.waitForBlocked('UPDATE "api_keys"');
+      let closed = false;
+      const closingDone = closing.close().then(() => (closed = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(closed).toBe(false);
+      await lock.release();
+      await closingDone;
+      const pg = new Client({ connectionString: stack.db.url });
+      await pg.connect();
+      const { rows } = await pg.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE id = $1', [viewer.id]).finally(() => pg.end());
+      expect(rows[0].last_used_at).toBeInstanceOf(Date);
     } finally {
       await lock.release();
     }

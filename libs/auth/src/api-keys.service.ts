@@ -29,6 +29,8 @@ export class ApiKeysService implements OnModuleDestroy {
   /** hash -> key; short-lived so revocation elsewhere takes effect within AUTH_CACHE_TTL_MS at most. */
   private readonly cache: LRUCache<string, { entry: CacheEntry }>;
   private readonly lastUsedWritten = new Map<string, number>();
+  /** last_used_at writes on their way: shutdown waits for them before the database pool closes. */
+  private readonly touching = new Set<Promise<unknown>>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -41,8 +43,9 @@ export class ApiKeysService implements OnModuleDestroy {
     this.unsubscribe = events.subscribe<ApiKeyRevokedEvent>(VigilEvents.ApiKeyRevoked, ({ key_hash }) => this.cache.delete(key_hash));
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.unsubscribe();
+    await Promise.all(this.touching);
   }
 
   /** Resolves a presented key to its principal, or throws the precise AUTH_ error. `hash` saves hashing it again. */
@@ -195,7 +198,11 @@ export class ApiKeysService implements OnModuleDestroy {
     if (now - (this.lastUsedWritten.get(id) ?? 0) < LAST_USED_WRITE_INTERVAL_MS) return;
     this.lastUsedWritten.set(id, now);
     if (this.lastUsedWritten.size > 10_000) this.lastUsedWritten.clear();
-    this.keys.update({ id }, { lastUsedAt: () => 'now()' }).catch((err: unknown) => this.logger.warn({ err, msg: 'could not record last_used_at' }));
+    const write = this.keys
+      .update({ id }, { lastUsedAt: () => 'now()' })
+      .catch((err: unknown) => this.logger.warn({ err, msg: 'could not record last_used_at' }))
+      .finally(() => this.touching.delete(write));
+    this.touching.add(write);
   }
 }
 
