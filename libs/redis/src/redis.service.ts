@@ -105,7 +105,7 @@ export class RedisService implements OnApplicationShutdown {
       // published in between were lost (a batch right after start-up, seen on a loaded CI machine).
       enableReadyCheck: !subscriber,
       connectTimeout: 2000,
-      commandTimeout: role === 'main' ? this.config.redis.commandTimeoutMs : undefined,
+      commandTimeout: subscriber ? undefined : this.config.redis.commandTimeoutMs,
       retryStrategy: (times) => Math.min(times * 200, 2000),
       lazyConnect: false,
     });
@@ -118,7 +118,7 @@ export class RedisService implements OnApplicationShutdown {
     return client;
   }
 
-  private track(state: 'up' | 'down', role: string, err?: Error): void {
+  private track(state: 'up' | 'down', role: 'main' | 'subscriber', err?: Error): void {
     if (role !== 'main' || state === this.lastState) return;
     this.lastState = state;
     if (state === 'up') this.logger.log('Redis connection is up');

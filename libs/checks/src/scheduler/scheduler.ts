@@ -27,8 +27,9 @@ const STALE_AFTER_MIN_MS = 30_000;
  * up to one batch ahead of its free capacity: those checks wait in memory for a slot, so a slot that frees
  * up starts the next check at once instead of idling through a claim's round trip (with claims only for
  * free slots, a saturated worker kept 40 % of its slots busy; bench:checks). A claimed check that waits
- * holds its lease meanwhile; at shutdown the waiting ones are not started and their leases are given back. Started once, on application bootstrap of CheckSchedulerModule; stopped on
- * shutdown: stop claiming, let checks in flight finish, write their results, give back leases still held.
+ * holds its lease meanwhile. Started once, on application bootstrap of CheckSchedulerModule; stopped on
+ * shutdown: stop claiming, let checks in flight finish (those still waiting are not started), write their
+ * results, give back leases still held.
  */
 @Injectable()
 export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
