@@ -164,6 +164,7 @@ describe('endpoints v1', () => {
     it('refuses a missing or duplicate name: 422, then 409 RES_ALREADY_EXISTS', async () => {
       expect(invalid(await post({ url: 'https://a.example.com/' }))).toHaveProperty('name');
       expect(invalid(await post(endpointBody({ name: '   ' })))).toHaveProperty('name');
+      expect(invalid(await post(endpointBody({ name: 'bell\u0007' })))).toEqual({ name: 'name must not contain control characters' });
       await create({ name: 'Unique One' });
       const err = expectError(await post(endpointBody({ name: 'Unique One' })), 409, 'RES_ALREADY_EXISTS');
       expect(err.details).toEqual([expect.objectContaining({ field: 'name' })]);

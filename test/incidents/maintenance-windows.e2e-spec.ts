@@ -242,6 +242,32 @@ describe('maintenance windows', () => {
       expectError(several, 422, 'VAL_MULTIPLE_ERRORS');
     });
 
+    it('refuses names with control characters on POST, PUT and PATCH with 422 VAL_ERROR naming name, and stores nothing', async () => {
+      const w = await createWindow({ name: 'Clean', global: true, starts_at: '2030-08-01T00:00:00Z', ends_at: '2030-08-01T02:00:00Z' });
+      const oneOff = { global: true, starts_at: '2030-08-02T00:00:00Z', ends_at: '2030-08-02T02:00:00Z' };
+      const stored = async () => (await world.query<{ name: string }>('SELECT name FROM maintenance_windows ORDER BY name')).map((r) => r.name);
+      const before = await stored();
+      for (const name of ['bell\u0007', 'two\nlines', 'tab\there', 'nul\u0000x', 'c1\u0085x', '\u0007']) {
+        const attempts = [
+          world.api
+            .post('/api/v1/maintenance-windows')
+            .set(as(world.operator))
+            .send({ name, ...oneOff }),
+          world.api
+            .put(`/api/v1/maintenance-windows/${w.id}`)
+            .set(as(world.operator))
+            .send({ name, ...oneOff }),
+          world.api.patch(`/api/v1/maintenance-windows/${w.id}`).set(as(world.operator)).send({ name }),
+        ];
+        for (const res of await Promise.all(attempts)) {
+          const error = expectError(res, 422, 'VAL_ERROR');
+          expect({ name, details: error.details.map((d: any) => d.field) }).toEqual({ name, details: ['name'] });
+        }
+      }
+      expect(await stored()).toEqual(before);
+      expect(expectEnvelope((await world.api.get(`/api/v1/maintenance-windows/${w.id}`).set(as(world.viewer))).body)).toMatchObject({ name: 'Clean' });
+    });
+
     it('checks a PATCH against the merged window', async () => {
       const w = await createWindow({ global: true, starts_at: '2030-06-01T00:00:00Z', ends_at: '2030-06-01T02:00:00Z' });
       const patch = (body: Record<string, unknown>) => world.api.patch(`/api/v1/maintenance-windows/${w.id}`).set(as(world.operator)).send(body);

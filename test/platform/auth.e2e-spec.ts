@@ -147,6 +147,24 @@ describe('API keys and authentication', () => {
       const after = await stack.api.http.get('/api/v1/auth/keys').set('X-API-Key', ADMIN_KEY);
       expect(after.body.pagination.total).toBe(before.body.pagination.total);
     });
+
+    it('refuses a blank or whitespace-only name, or one with control characters, with 422 VAL_ERROR naming name, in v1 and v2, and creates nothing', async () => {
+      const count = async () => (await query<{ n: number }>(stack.db.url, 'SELECT count(*)::int AS n FROM api_keys'))[0].n;
+      const before = await count();
+      for (const version of ['v1', 'v2']) {
+        for (const name of ['', ' ', '   ', '\t \n', '\u3000', 'bell\u0007', 'two\nlines', 'nul\u0000x', '\u0085']) {
+          const res = await stack.api.http.post(`/api/${version}/auth/keys`).set('X-API-Key', ADMIN_KEY).send({ name, role: 'viewer' });
+          const error = expectError(res, 422, 'VAL_ERROR');
+          expect({ version, name, fields: error.details.map((d: { field: string }) => d.field) }).toEqual({ version, name, fields: ['name'] });
+        }
+      }
+      expect(await count()).toBe(before);
+    });
+
+    it('stores a name with the spaces around it trimmed', async () => {
+      const res = await stack.api.http.post('/api/v1/auth/keys').set('X-API-Key', ADMIN_KEY).send({ name: '  nightly export  ', role: 'viewer' });
+      expect(expectEnvelope(res.body)).toMatchObject({ name: 'nightly export' });
+    });
   });
 
   describe('revocation', () => {

@@ -92,6 +92,17 @@ describe('command line (npm run cli)', () => {
     expect(await keyCount()).toBe(before);
   });
 
+  it('keys:create names the rule a refused name breaks, as the API does', async () => {
+    const run = await cli('keys:create', '--name', 'bell\u0007', '--role', 'viewer');
+    expect(run.stderr).toContain('name must not contain control characters');
+  });
+
+  it('keys:create trims the spaces around a name', async () => {
+    const run = await cli('keys:create', '--name', '  nightly export ', '--role', 'viewer');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Created viewer key "nightly export"');
+  });
+
   it('keys:revoke makes running servers refuse the key within seconds, even one with a long cache', async () => {
     const key = KEY_FORMAT.exec((await cli('keys:create', '--name', 'to-revoke', '--role', 'operator')).stdout)![0];
     const me = await longCache.http.get('/api/v1/auth/me').set('X-API-Key', key);
@@ -126,10 +137,17 @@ describe('command line (npm run cli)', () => {
     ['an unknown command', ['keys:explode']],
     ['a missing role', ['keys:create', '--name', 'x']],
     ['a missing name', ['keys:create', '--role', 'admin']],
+    ['an empty name', ['keys:create', '--name', '', '--role', 'admin']],
+    ['a name of spaces only', ['keys:create', '--name', '   ', '--role', 'admin']],
+    ['a name with a control character', ['keys:create', '--name', 'bell\u0007', '--role', 'admin']],
+    ['a name with a line break', ['keys:create', '--name', 'two\nlines', '--role', 'admin']],
+    ['a name longer than the API allows', ['keys:create', '--name', 'n'.repeat(101), '--role', 'admin']],
     ['an unknown role', ['keys:create', '--name', 'x', '--role', 'boss']],
     ['an unknown option', ['keys:create', '--name', 'x', '--role', 'admin', '--colour', 'red']],
     ['an option without its value', ['keys:create', '--name', 'x', '--role']],
     ['an expiry that is not a date', ['keys:create', '--name', 'x', '--role', 'admin', '--expires-at', 'next tuesday']],
+    ['an expiry the API would refuse (not ISO 8601)', ['keys:create', '--name', 'x', '--role', 'admin', '--expires-at', 'Jan 1 2030']],
+    ['an expiry with a signed year, read as year 2030 before', ['keys:create', '--name', 'x', '--role', 'admin', '--expires-at=-2030-01-01']],
     ['a revoke without id', ['keys:revoke']],
     ['a revoke with an id that is not a UUID', ['keys:revoke', '--id', '42']],
   ])('exits 64 with the usage on stderr for %s, and creates nothing', async (_what, argv) => {

@@ -1,4 +1,62 @@
+import net from 'node:net';
 import { ADMIN_KEY, expectEnvelope, expectError, startTestStack, type TestStack } from '../support/test-app';
+
+interface RawAnswer {
+  statusLine: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+function parseAnswer(text: string): RawAnswer {
+  const split = text.indexOf('\r\n\r\n');
+  const [statusLine, ...lines] = text.slice(0, split).split('\r\n');
+  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  return { statusLine, headers, body: text.slice(split + 4) };
+}
+
+/** Sends raw bytes on a new connection and reads until the server closes it. */
+function rawExchange(url: string, bytes: string, timeoutMs = 5000): Promise<RawAnswer> {
+  const { port, hostname } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port: Number(port), host: hostname });
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`the server did not close the connection within ${timeoutMs} ms; got ${JSON.stringify(Buffer.concat(chunks).toString())}`));
+    }, timeoutMs);
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(parseAnswer(Buffer.concat(chunks).toString('utf8')));
+    });
+    socket.write(bytes);
+  });
+}
+
+/** A keep-alive connection on which requests are sent one at a time. */
+async function keepAliveConnection(url: string): Promise<{ get(path: string): Promise<string>; close(): void }> {
+  const { port, hostname } = new URL(url);
+  const socket = net.connect({ port: Number(port), host: hostname });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  return {
+    get: (path) =>
+      new Promise((resolve) => {
+        let text = '';
+        const onData = (c: Buffer) => {
+          text += c.toString('utf8');
+          const head = parseAnswer(text);
+          if (text.includes('\r\n\r\n') && Buffer.byteLength(head.body) >= Number(head.headers['content-length'] ?? 0)) {
+            socket.off('data', onData);
+            resolve(head.statusLine);
+          }
+        };
+        socket.on('data', onData);
+        socket.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n`);
+      }),
+    close: () => socket.destroy(),
+  };
+}
 
 describe('envelope and error families', () => {
   let stack: TestStack;
@@ -140,5 +198,64 @@ describe('envelope and error families', () => {
   it('answers an unknown sort field with 400 VAL_INVALID_QUERY', async () => {
     const res = await stack.api.http.get('/api/v1/auth/keys?sort=key_hash:asc').set('X-API-Key', ADMIN_KEY);
     expectError(res, 400, 'VAL_INVALID_QUERY');
+  });
+
+  describe('requests the HTTP parser refuses before Express sees them', () => {
+    function expectRawError(answer: RawAnswer, statusLine: string, code: string): any {
+      expect(answer.statusLine).toBe(statusLine);
+      expect(answer.headers).toMatchObject({ connection: 'close', 'content-type': 'application/json; charset=utf-8' });
+      const body = JSON.parse(answer.body);
+      expect(body).toEqual({
+        success: false,
+        error: { code, message: expect.any(String), help_url: `/docs/errors#${code.toLowerCase().replace(/_/g, '-')}` },
+        meta: { timestamp: expect.any(String), request_id: expect.stringMatching(/^[0-9a-f-]{36}$/), api_version: null },
+      });
+      expect(answer.headers['x-request-id']).toBe(body.meta.request_id);
+      expect(Number(answer.headers['content-length'])).toBe(Buffer.byteLength(answer.body));
+      return body.error;
+    }
+
+    it.each([
+      ['a header line without a colon', 'GET /health HTTP/1.1\r\nHost: localhost\r\nNot a header\r\n\r\n'],
+      ['a space in a header name', 'GET /api/v1/auth/me HTTP/1.1\r\nHost: localhost\r\nX Api Key: x\r\n\r\n'],
+      ['a control character in a header value', 'GET /health HTTP/1.1\r\nHost: localhost\r\nX-Note: a\u0001b\r\n\r\n'],
+      ['a request line that is not HTTP', 'HELLO THERE\r\n\r\n'],
+    ])('answers %s with 400 VAL_MALFORMED_REQUEST in the envelope and closes the connection', async (_what, bytes) => {
+      const error = expectRawError(await rawExchange(stack.api.url, bytes), 'HTTP/1.1 400 Bad Request', 'VAL_MALFORMED_REQUEST');
+      expect(error.message).toMatch(/^Malformed HTTP request/);
+    });
+
+    it('answers headers over the size limit with 431 VAL_HEADERS_TOO_LARGE in the envelope', async () => {
+      const bytes = `GET /health HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'a'.repeat(20_000)}\r\n\r\n`;
+      expectRawError(await rawExchange(stack.api.url, bytes), 'HTTP/1.1 431 Request Header Fields Too Large', 'VAL_HEADERS_TOO_LARGE');
+    });
+
+    it('keeps serving other connections, the ones open already and new ones, also after a peer that sent garbage reset', async () => {
+      const open = await keepAliveConnection(stack.api.url);
+      try {
+        expect(await open.get('/health')).toBe('HTTP/1.1 200 OK');
+        await rawExchange(stack.api.url, 'GET /health HTTP/1.1\r\nBroken\r\n\r\n');
+        const rude = net.connect({ port: Number(new URL(stack.api.url).port), host: '127.0.0.1' });
+        rude.on('error', () => undefined);
+        await new Promise((resolve) => rude.once('connect', resolve));
+        rude.write('GET / HTTP/1.1\r\nBroken\r\n\r\n');
+        rude.resetAndDestroy();
+        expect(await open.get('/health')).toBe('HTTP/1.1 200 OK');
+        expect((await stack.api.http.get('/api/v1/auth/me').set('X-API-Key', ADMIN_KEY)).status).toBe(200);
+      } finally {
+        open.close();
+      }
+    });
+
+    it('lists both codes in the error catalogue', async () => {
+      const res = await stack.api.http.get('/api/v1/meta/errors');
+      const codes = expectEnvelope(res.body).map((e: { code: string; status: number }) => [e.code, e.status]);
+      expect(codes).toEqual(
+        expect.arrayContaining([
+          ['VAL_MALFORMED_REQUEST', 400],
+          ['VAL_HEADERS_TOO_LARGE', 431],
+        ]),
+      );
+    });
   });
 });

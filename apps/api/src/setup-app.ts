@@ -1,10 +1,12 @@
-import { type INestApplication, VersioningType } from '@nestjs/common';
+import { type INestApplication, Logger as NestLogger, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { SwaggerModule } from '@nestjs/swagger';
-import { inSequence, jsonBodiesOnly, jsonDepthLimit, requestContext, versionLifecycle } from '@vigil/common';
+import { answerClientError, type ClientError, inSequence, jsonBodiesOnly, jsonDepthLimit, requestContext, versionLifecycle } from '@vigil/common';
 import type { VigilConfig } from '@vigil/config';
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { buildOpenApiDocument } from './openapi';
@@ -28,6 +30,7 @@ export async function createApiApp(config: VigilConfig, options: { preview?: boo
 /** Everything the HTTP pipeline needs, in order: request id first, then security, versions, body. */
 export function configureApp(app: NestExpressApplication, config: VigilConfig, preview = false): void {
   if (!preview) app.useLogger(app.get(Logger));
+  answerMalformedRequests(app.getHttpServer());
   // helmet removes Express's X-Powered-By on every answer; not setting it at all is cheaper.
   app.disable('x-powered-by');
   // The edge every request passes, in order: metrics timing, request id, security headers, then (after CORS,
@@ -68,6 +71,17 @@ export function configureApp(app: NestExpressApplication, config: VigilConfig, p
   if (config.http.docsEnabled && !preview) {
     SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   }
+}
+
+/** Requests Node's parser refuses before Express sees them get the error envelope too (see answerClientError). */
+function answerMalformedRequests(server: Server): void {
+  const logger = new NestLogger('HttpParser');
+  server.on('clientError', (err: ClientError, socket: Duplex) => {
+    const answer = answerClientError(err, socket);
+    // The parser's code and reason only: the raw bytes of the request may hold a key.
+    if (answer?.code)
+      logger.warn({ request_id: answer.requestId, code: answer.code, parser_error: err.code, msg: `refused a malformed HTTP request: ${err.message}` });
+  });
 }
 
 export type { INestApplication };

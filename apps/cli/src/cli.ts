@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
 import { NestFactory } from '@nestjs/core';
-import { ApiKeysService } from '@vigil/auth';
-import { AppError, ErrorCode } from '@vigil/common';
+import { ApiKeysService, CreateApiKeyDto } from '@vigil/auth';
+import { AppError, ErrorCode, flattenValidationErrors } from '@vigil/common';
 import { ConfigError, type VigilConfig } from '@vigil/config';
 import { resolveDatabase } from '@vigil/database';
 import { formatPlan, MonitorsFileService } from '@vigil/endpoints';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
 import { CliModule } from './cli.module';
 
 export const USAGE = `Usage: npm run cli -- <command> [options]
@@ -70,11 +72,14 @@ function parseCommand(argv: string[]): Command {
   switch (command) {
     case 'keys:create': {
       const { name, role, 'expires-at': expiresAt } = values;
-      if (!name?.trim() || !role || !(ROLES as readonly string[]).includes(role)) {
+      if (name === undefined || !role || !(ROLES as readonly string[]).includes(role)) {
         return { kind: 'usage', error: 'keys:create needs --name and --role admin|operator|viewer' };
       }
-      if (expiresAt !== undefined && Number.isNaN(Date.parse(expiresAt))) return { kind: 'usage', error: '--expires-at must be an ISO 8601 date' };
-      return { kind: 'create', name: name.trim(), role: role as (typeof ROLES)[number], expiresAt };
+      // The DTO of POST /auth/keys, so a name or expiry the API refuses (blank, control characters, too long) is refused here too.
+      const input = plainToInstance(CreateApiKeyDto, { name, role, expires_at: expiresAt });
+      const problems = flattenValidationErrors(validateSync(input, { forbidUnknownValues: false }));
+      if (problems.length) return { kind: 'usage', error: problems.map((p) => p.message).join('\n') };
+      return { kind: 'create', name: input.name, role: input.role, expiresAt: input.expires_at };
     }
     case 'keys:revoke':
       if (!values.id || !UUID.test(values.id)) return { kind: 'usage', error: 'keys:revoke needs --id <uuid>' };

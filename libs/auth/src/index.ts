@@ -2,5 +2,5 @@ export { ApiKeyEntity } from './api-key.entity';
 export { ApiKeyGuard } from './api-key.guard';
 export { ApiKeysService } from './api-keys.service';
 export { AuthModule } from './auth.module';
-export type { CreateApiKeyDto } from './dto/create-api-key.dto';
+export { CreateApiKeyDto } from './dto/create-api-key.dto';
 export { hashApiKey } from './api-key-secret';

@@ -124,13 +124,18 @@ export class EndpointsRepository {
   /**
    * Deletes endpoints with their results and rollups (those tables have no foreign key, see the migration
    * HotTablesWithoutForeignKeys). The endpoint rows go first: that waits for a batch being stored for them (it
-   * holds their row locks), and a batch that comes later finds them gone and stores nothing, so the deletes
-   * that follow see every row there will ever be.
+   * holds their row locks), and a batch that comes later finds them gone and stores nothing. Rollup compaction
+   * takes no endpoint lock (it would stall batches), but it holds the uptime_compaction row FOR UPDATE for its
+   * whole transaction: sharing that lock waits for a compaction in flight to commit the hour and day rows it
+   * built (the deletes below then see them), and a compaction that comes later waits for this transaction and
+   * reads the minute rows after they are gone. So the deletes that follow see every row there will ever be.
+   * Taken after the endpoint rows, never before: a batch holding those rows may be waiting for the compaction.
    */
   async delete(ids: string[], tx?: EntityManager): Promise<number> {
     if (ids.length === 0) return 0;
     const work = async (m: EntityManager) => {
       const deleted = (await m.delete(EndpointEntity, { id: In(ids) })).affected ?? 0;
+      await m.query('SELECT 1 FROM uptime_compaction FOR SHARE');
       for (const table of ENDPOINT_DATA_TABLES) await m.query(`DELETE FROM ${table} WHERE endpoint_id = ANY($1::uuid[])`, [ids]);
       return deleted;
     };

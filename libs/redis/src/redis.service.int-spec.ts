@@ -49,6 +49,30 @@ describeWithRedis('RedisService during a Redis outage', () => {
     expect([redis.client!.status, subscriber.status].filter((s) => s === 'ready' || s === 'connect')).toEqual([]);
   });
 
+  it('arms no timer that outlives half a second when shut down during an outage, also when shut down twice (the process can exit)', async () => {
+    expect(await redis.waitUntilReady(5000)).toBe(true);
+    const subscriber = redis.subscriberClient();
+    await subscriber.subscribe(`${redis.keyPrefix}test-channel`);
+    await proxy.stop();
+    await until(() => !redis.isReady && subscriber.status !== 'ready', 'both connections are down');
+    // Every timer armed while shutting down, by its delay (a plain wrapper: ioredis calls the global setTimeout).
+    const delays: number[] = [];
+    const setTimeoutBefore = global.setTimeout;
+    global.setTimeout = ((fn: () => void, ms?: number, ...args: unknown[]) => {
+      delays.push(ms ?? 0);
+      return setTimeoutBefore(fn, ms, ...args);
+    }) as typeof setTimeout;
+    try {
+      await redis.onApplicationShutdown();
+      await redis.onApplicationShutdown();
+    } finally {
+      global.setTimeout = setTimeoutBefore;
+    }
+    // ioredis armed a 2 s timer per disconnect of a socket that had closed already: it kept the event loop
+    // alive after shutdown, and Jest force-exited the worker of this suite.
+    expect(delays.filter((ms) => ms > 500)).toEqual([]);
+  });
+
   it('says goodbye with QUIT when connected', async () => {
     expect(await redis.waitUntilReady(5000)).toBe(true);
     await redis.onApplicationShutdown();

@@ -4,6 +4,13 @@ import Redis from 'ioredis';
 
 /** Longest wait for Redis to acknowledge QUIT at shutdown. */
 const QUIT_TIMEOUT_MS = 1000;
+/**
+ * How long ioredis waits, after disconnect() ended the socket, for it to close before destroying it. It arms
+ * this timer even for a socket that closed already (a client reconnecting during an outage), where nothing
+ * clears it: with the default 2 s, a process shut down during an outage kept its event loop alive that long
+ * (and Jest force-exited the worker of a suite that did so). A FIN on a live connection takes far less.
+ */
+const DISCONNECT_TIMEOUT_MS = 200;
 
 /**
  * The shared Redis connection, or none when REDIS_URL is unset. Commands fail fast while Redis is
@@ -17,6 +24,7 @@ export class RedisService implements OnApplicationShutdown {
   private subscriber: Redis | null = null;
   private lastState: 'up' | 'down' | null = null;
   private connectedOnce = false;
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly config: VigilConfig) {
     this.keyPrefix = config.redis.keyPrefix;
@@ -79,7 +87,12 @@ export class RedisService implements OnApplicationShutdown {
    * QUIT_TIMEOUT_MS; a connection that is down is dropped at once. (The subscriber queues commands while
    * disconnected, so a QUIT sent during an outage would wait for Redis to return, and shutdown with it.)
    */
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): Promise<void> {
+    // Once: disconnecting a closed client again arms another disconnect timer (see DISCONNECT_TIMEOUT_MS).
+    return (this.closing ??= this.close());
+  }
+
+  private async close(): Promise<void> {
     await Promise.all(
       [this.client, this.subscriber]
         .filter((c): c is Redis => c !== null)
@@ -105,6 +118,7 @@ export class RedisService implements OnApplicationShutdown {
       // published in between were lost (a batch right after start-up, seen on a loaded CI machine).
       enableReadyCheck: !subscriber,
       connectTimeout: 2000,
+      disconnectTimeout: DISCONNECT_TIMEOUT_MS,
       commandTimeout: subscriber ? undefined : this.config.redis.commandTimeoutMs,
       retryStrategy: (times) => Math.min(times * 200, 2000),
       lazyConnect: false,

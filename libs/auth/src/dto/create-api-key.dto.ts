@@ -1,13 +1,18 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { IsInstant, type Role } from '@vigil/common';
+import { Transform } from 'class-transformer';
+import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsCleanName, IsInstant, type Role } from '@vigil/common';
 
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/** POST /auth/keys, and `keys:create` on the command line (apps/cli validates its options with this class too). */
 export class CreateApiKeyDto {
-  /** What the key is for. @example "ci-smoke-tests" */
+  /** What the key is for: 1-100 characters (trimmed), no control characters. @example "ci-smoke-tests" */
+  @Transform(trim)
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
-  @Matches(/^[^\p{Cc}]+$/u, { message: 'name must not contain control characters' })
+  @IsCleanName()
   name: string;
 
   @ApiProperty({ enum: ['admin', 'operator', 'viewer'], example: 'operator' })

@@ -26,6 +26,18 @@ const entries: Array<[ErrorCode, number, string, string]> = [
   [ErrorCode.VAL_INVALID_CURSOR, 400, 'Invalid pagination cursor', 'The cursor was altered, expired or belongs to another query; restart from the first page.'],
   [ErrorCode.VAL_UNSUPPORTED_API_VERSION, 400, 'Unsupported API version', 'Use one of the versions listed in GET /.'],
   [ErrorCode.VAL_BAD_REQUEST, 400, 'Bad request', 'The request could not be understood.'],
+  [
+    ErrorCode.VAL_MALFORMED_REQUEST,
+    400,
+    'Malformed HTTP request',
+    'The request line or a header is not valid HTTP/1.1 (an invalid character, a line without a colon, a bad chunked body); the connection is closed.',
+  ],
+  [
+    ErrorCode.VAL_HEADERS_TOO_LARGE,
+    431,
+    'Request headers too large',
+    'The request line and headers together exceed the server limit (16 KiB by default); the connection is closed.',
+  ],
   [ErrorCode.RES_NOT_FOUND, 404, 'Resource not found', 'The resource or route does not exist.'],
   [ErrorCode.RES_METHOD_NOT_ALLOWED, 405, 'Method not allowed', 'The route exists but not with this method.'],
   [ErrorCode.RES_ALREADY_EXISTS, 409, 'Resource already exists', 'A resource with the same unique value exists.'],

@@ -2,3 +2,4 @@ export * from './parse-id.pipe';
 export * from './vigil-validation.pipe';
 export * from './is-instant';
 export * from './is-finite-number';
+export * from './is-clean-name';

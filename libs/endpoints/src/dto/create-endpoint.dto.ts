@@ -16,11 +16,11 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsFiniteNumber } from '@vigil/common';
+import { IsCleanName, IsFiniteNumber } from '@vigil/common';
 import { type ExpectedStatus, HTTP_METHODS, type HttpMethod } from '../endpoint-definition';
 import { ENDPOINT_LIMITS as L, TAG_PATTERN } from '../endpoint-limits';
 import { AssertionDto } from './assertion.dto';
-import { Defined, IsCleanName, IsExpectedStatus, IsHeaderMap, IsRequestBody, IsTargetUrl } from './endpoint-validators';
+import { Defined, IsExpectedStatus, IsHeaderMap, IsRequestBody, IsTargetUrl } from './endpoint-validators';
 import { RetryPolicyDto } from './retry-policy.dto';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);

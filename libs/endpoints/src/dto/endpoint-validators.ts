@@ -24,7 +24,6 @@ export const Defined = () => ValidateIf((_object, value) => value !== undefined)
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStatusCode = (v: unknown) => Number.isInteger(v) && (v as number) >= 100 && (v as number) <= 599;
 const isStatusClass = (v: unknown) => typeof v === 'string' && /^[1-5]xx$/i.test(v);
-const CONTROL = /\p{Cc}/u;
 
 export const IsTargetUrl = () =>
   rule('isTargetUrl', (value) => {
@@ -83,9 +82,6 @@ export const IsRequestBody = () =>
     else return 'must be a string or a JSON object';
     return Buffer.byteLength(text) > L.bodyMaxBytes ? `must be at most ${L.bodyMaxBytes} bytes` : null;
   });
-
-export const IsCleanName = () =>
-  rule('isCleanName', (value) => (typeof value === 'string' && CONTROL.test(value) ? 'must not contain control characters' : null));
 
 const operatorsOf = (object: Record<string, unknown>): readonly string[] | undefined =>
   ASSERTION_OPERATORS[object.type as keyof typeof ASSERTION_OPERATORS] as readonly string[] | undefined;

@@ -1,4 +1,5 @@
 import type { RecordedCheck } from '@vigil/checks';
+import { lockTable } from '../../../../test/support/table-lock';
 import { startRollupContext, type RollupContext } from '../../../../test/uptime/support/rollup-context';
 import {
   compactedUntil,
@@ -32,6 +33,28 @@ async function rowCounts(ctx: RollupContext): Promise<Record<(typeof UNITS)[numb
 
 async function expectAllTablesToMatchRaw(ctx: RollupContext): Promise<void> {
   for (const unit of UNITS) expect({ unit, rows: await rollupRows(ctx.sql, unit) }).toEqual({ unit, rows: await expectedRollupRows(ctx.sql, unit) });
+}
+
+/** Waits until `n` other sessions of the suite's database wait for a lock; their statements. */
+async function untilLockWaits(ctx: RollupContext, n: number, timeoutMs = 10_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows: Array<{ query: string }> = await ctx.sql(
+      `SELECT query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
+    );
+    if (rows.length >= n) return rows.map((r) => r.query.trim());
+    if (Date.now() > deadline) throw new Error(`${n} session(s) waiting for a lock expected within ${timeoutMs} ms, saw ${rows.length}`);
+    await sleep(20);
+  }
+}
+
+/** Rollup rows (any granularity) of endpoints that no longer exist. */
+async function orphanRollups(ctx: RollupContext): Promise<Array<{ unit: string; endpoint_id: string }>> {
+  return ctx.sql(
+    UNITS.map(
+      (u) => `SELECT DISTINCT '${u}' AS unit, endpoint_id::text FROM uptime_${u} r WHERE NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.id = r.endpoint_id)`,
+    ).join(' UNION ALL '),
+  );
 }
 
 /** `n` checks of every endpoint at random instants of [fromIso, fromIso + hours). */
@@ -243,6 +266,66 @@ describe('rollup compaction (hour and day rows built from minute rows; real Post
     }
     expect(await compactedUntil(ctx.sql)).toBe('2026-04-09T12:00:00.000Z');
     await expectAllTablesToMatchRaw(ctx);
+  });
+
+  describe('an endpoint deleted while its hour is being compacted (no foreign keys: nothing else removes its rows)', () => {
+    it('leaves no hour or day row of it when the compaction wrote them first: the delete waits for that compaction to commit', async () => {
+      const [gone, kept] = await insertEndpoints(ctx.sql, 2);
+      await setCompactedUntil(ctx.sql, '2026-04-10T10:00:00Z');
+      await recordScheduled(ctx.sql, ctx.recorder, checksIn([gone, kept], '2026-04-10T10:00:00Z', 1, 6, 40));
+
+      // Compaction of 10:00, as RollupCompactionService runs it, held open after it wrote the hour and day rows.
+      const runner = ctx.dataSource.createQueryRunner();
+      await runner.connect();
+      let removal: Promise<string> | undefined;
+      try {
+        await runner.startTransaction();
+        const hour = await ctx.rollups.lockWatermark(runner);
+        expect(hour).toEqual(at('2026-04-10T10:00:00Z'));
+        expect(await ctx.rollups.compactHour(runner, hour)).toMatchObject({ hourRows: 2, dayRows: 2 });
+
+        removal = ctx.endpoints.remove(gone.id).then(() => 'deleted');
+        const first = await Promise.race([removal, untilLockWaits(ctx, 1).then(() => 'waiting')]);
+        await ctx.rollups.advanceWatermark(runner, at('2026-04-10T11:00:00Z'));
+        await runner.commitTransaction();
+        await removal;
+        expect(await orphanRollups(ctx)).toEqual([]);
+        expect(first).toBe('waiting');
+      } finally {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        await runner.release();
+        await removal?.catch(() => undefined);
+      }
+      expect(await compactedUntil(ctx.sql)).toBe('2026-04-10T11:00:00.000Z');
+      await expectAllTablesToMatchRaw(ctx);
+    });
+
+    it('writes no hour or day row of it when the delete came first: the compaction waits for the delete and reads after it', async () => {
+      const [gone, kept] = await insertEndpoints(ctx.sql, 2);
+      await setCompactedUntil(ctx.sql, '2026-04-11T10:00:00Z');
+      await recordScheduled(ctx.sql, ctx.recorder, checksIn([gone, kept], '2026-04-11T10:00:00Z', 1, 6, 41));
+
+      // The delete is held in flight at its last statement (DELETE FROM uptime_day) by a table lock, its
+      // endpoint row, results, minute and hour rows deleted but not committed.
+      const dayLock = await lockTable(ctx.db.url, 'uptime_day');
+      let removal: Promise<void> | undefined;
+      let compaction: Promise<CompactionRun> | undefined;
+      try {
+        removal = ctx.endpoints.remove(gone.id);
+        await dayLock.waitForBlocked('DELETE FROM uptime_day');
+        compaction = ctx.compaction.runOnce(dueAt('2026-04-11T10:00:00Z'));
+        const waiting = await untilLockWaits(ctx, 2);
+        await dayLock.release();
+        await removal;
+        expect(await compaction).toMatchObject({ skipped: false, compactedUntil: at('2026-04-11T11:00:00Z') });
+        expect(await orphanRollups(ctx)).toEqual([]);
+        expect(waiting).toContain('SELECT compacted_until FROM uptime_compaction FOR UPDATE');
+      } finally {
+        await dayLock.release();
+        await Promise.allSettled([removal, compaction]);
+      }
+      await expectAllTablesToMatchRaw(ctx);
+    });
   });
 
   it('loses and doubles no result when check batches race the compaction of the hours they write into', async () => {

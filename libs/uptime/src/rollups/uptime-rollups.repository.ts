@@ -141,8 +141,8 @@ export class UptimeRollupsRepository {
    * Compacts the UTC hour starting at `hour`, in the runner's transaction: waits for the batches writing into
    * it (and into the earlier hours of its day), then recomputes its hour rows from its minute rows and its
    * day's rows from the day's hour rows up to it. The caller advances the watermark in the same transaction.
-   * It takes no endpoint lock (that would stall every batch), so an endpoint deleted in the same instant can
-   * be left with an hour and a day row: no query reads rows of endpoints that are gone; retention drops them.
+   * It takes no endpoint lock (that would stall every batch): an endpoint deleted meanwhile is covered by the
+   * watermark row lock (lockWatermark), which EndpointsRepository.delete waits for before it deletes rollups.
    */
   async compactHour(runner: QueryRunner, hour: Date): Promise<CompactedHour> {
     const start = hour.getTime();

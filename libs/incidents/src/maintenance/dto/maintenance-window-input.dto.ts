@@ -19,7 +19,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { IsInstant } from '@vigil/common';
+import { IsCleanName, IsInstant } from '@vigil/common';
 import { canonicalTimeZone, MAX_DURATION_MINUTES, weekdayNumber } from '../recurrence';
 
 /** Same rule as endpoint tags (libs/endpoints TAG_PATTERN), so a window's tag can match an endpoint's. */
@@ -158,11 +158,12 @@ class WindowScopeFields {
 
 /** POST and PUT (PUT replaces the whole window). */
 export class MaintenanceWindowInputDto extends WindowScopeFields {
-  /** 1-200 characters. @example "Weekly database maintenance" */
+  /** 1-200 characters, no control characters. @example "Weekly database maintenance" */
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @IsCleanName()
   name: string;
 
   /** Weekly window; leave out for a one-off window. */
@@ -184,6 +185,7 @@ export class PatchMaintenanceWindowDto extends WindowScopeFields {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @IsCleanName()
   name?: string;
 
   @ApiPropertyOptional({ type: PatchRecurrenceInputDto, nullable: true })
