@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { AppError, CursorCodec, ErrorCode, keysetPage, offsetPagination, Page, parseSort, type Principal, type Role } from '@vigil/common';
 import { VigilConfig } from '@vigil/config';
@@ -24,7 +24,7 @@ interface CachedKey {
 type CacheEntry = CachedKey | 'unknown';
 
 @Injectable()
-export class ApiKeysService implements OnModuleDestroy {
+export class ApiKeysService implements OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger('ApiKeys');
   /** hash -> key; short-lived so revocation elsewhere takes effect within AUTH_CACHE_TTL_MS at most. */
   private readonly cache: LRUCache<string, { entry: CacheEntry }>;
@@ -43,8 +43,15 @@ export class ApiKeysService implements OnModuleDestroy {
     this.unsubscribe = events.subscribe<ApiKeyRevokedEvent>(VigilEvents.ApiKeyRevoked, ({ key_hash }) => this.cache.delete(key_hash));
   }
 
-  async onModuleDestroy(): Promise<void> {
+  onModuleDestroy(): void {
     this.unsubscribe();
+  }
+
+  /**
+   * After the HTTP server has closed (requests in flight are done, so no more writes start) and before the
+   * database pool closes (TypeORM's own shutdown hook runs after those of the modules that use it).
+   */
+  async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.touching);
   }
 
