@@ -59,7 +59,39 @@ export async function startEmbeddedPostgres(dir: string, port: number): Promise<
     await client.end();
   }
   logger.log(`using the embedded PostgreSQL on 127.0.0.1:${port} (data in ${databaseDir}); set DATABASE_URL to use your own server`);
-  return { url: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`, stop: () => server.stop() };
+  const stop = async () => {
+    await clientsGone(adminUrl, CLIENTS_GONE_TIMEOUT_MS);
+    await server.stop();
+  };
+  return { url: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`, stop };
+}
+
+/** How long stop() waits for the app's connections to close before stopping the server anyway. */
+const CLIENTS_GONE_TIMEOUT_MS = 2000;
+
+/**
+ * Resolves once no other client is connected to the server, or after `timeoutMs`. The package stops the
+ * server with a fast shutdown, which ends every session with "terminating connection due to administrator
+ * command"; a pool that was just closed has asked its connections to end (pg-pool's end() resolves then)
+ * but some may still be open, and they got that error. Waiting for them first makes the shutdown quiet.
+ */
+async function clientsGone(adminUrl: string, timeoutMs: number): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  try {
+    await client.connect();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`,
+      );
+      if (rows[0].n === 0 || Date.now() > deadline) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } catch {
+    // Not reachable: there is nothing to wait for; stop() goes on.
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /**
