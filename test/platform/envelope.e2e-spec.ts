@@ -77,6 +77,25 @@ describe('envelope and error families', () => {
     expect(res.body).not.toHaveProperty('pagination');
   });
 
+  it('writes the JSON answer with its charset, an exact Content-Length and the handler status; HEAD gets the headers only', async () => {
+    const get = await rawExchange(stack.api.url, `GET /api/v1/auth/me HTTP/1.1\r\nHost: localhost\r\nX-API-Key: ${ADMIN_KEY}\r\nConnection: close\r\n\r\n`);
+    expect(get.statusLine).toBe('HTTP/1.1 200 OK');
+    expect(get.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(Number(get.headers['content-length'])).toBe(Buffer.byteLength(get.body));
+    expect(get.headers).not.toHaveProperty('etag');
+    expect(JSON.parse(get.body)).toMatchObject({ success: true, data: { role: 'admin' } });
+
+    const head = await rawExchange(stack.api.url, `HEAD /api/v1/auth/me HTTP/1.1\r\nHost: localhost\r\nX-API-Key: ${ADMIN_KEY}\r\nConnection: close\r\n\r\n`);
+    expect(head.statusLine).toBe('HTTP/1.1 200 OK');
+    expect(head.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(head.body).toBe('');
+
+    const created = await stack.api.http.post('/api/v1/auth/keys').set('X-API-Key', ADMIN_KEY).send({ name: 'reply-path', role: 'viewer' });
+    expect(created.status).toBe(201);
+    expect(created.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(Number(created.headers['content-length'])).toBe(Buffer.byteLength(JSON.stringify(created.body)));
+  });
+
   it('answers v2 routes with api_version "2"', async () => {
     const res = await stack.api.http.get('/api/v2/auth/me').set('X-API-Key', ADMIN_KEY);
     expect(res.status).toBe(200);

@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { JsonReplyAdapter } from './json-reply-adapter';
 import { buildOpenApiDocument } from './openapi';
 import { HttpMetrics } from './ops/http-metrics';
 import { securityHeaders } from './security-headers';
@@ -17,7 +18,7 @@ import { securityHeaders } from './security-headers';
 const UNPREFIXED = ['/', 'health', 'ready', 'metrics', 'docs/errors'];
 
 export async function createApiApp(config: VigilConfig, options: { preview?: boolean } = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), new JsonReplyAdapter(), {
     bodyParser: false,
     bufferLogs: true,
     preview: options.preview,

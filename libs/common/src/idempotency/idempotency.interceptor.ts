@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { catchError, from, mergeMap, type Observable, of, throwError } from 'rxjs';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-codes';
+import { clientIp } from '../http/client-ip';
 import type { VigilRequest } from '../http/vigil-request';
 import { IdempotencyStore } from './idempotency.store';
 
@@ -35,7 +36,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
           ]),
       );
     }
-    const owner = req.principal ? `key:${req.principal.keyId}` : `ip:${req.ip}`;
+    const owner = req.principal ? `key:${req.principal.keyId}` : `ip:${clientIp(req)}`;
     const storeKey = `idem:${owner}:${given}`;
     const fingerprint = createHash('sha256')
       .update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`)

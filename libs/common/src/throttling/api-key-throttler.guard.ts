@@ -4,6 +4,7 @@ import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, type Th
 import { VigilConfig } from '@vigil/config';
 import type { Response } from 'express';
 import { PerRoute } from '../http/per-route';
+import { clientIp } from '../http/client-ip';
 import { presentedApiKey } from '../http/presented-api-key';
 import type { VigilRequest } from '../http/vigil-request';
 import { rateLimitVerdict } from './rate-limit-verdict';
@@ -11,7 +12,7 @@ import type { CounterRequest, ResilientThrottlerStorage } from './resilient-thro
 
 /** A second budget per client IP, whatever key it presents (no headers; 429 when exceeded). */
 export const PER_IP_THROTTLER = 'per_ip';
-export const ipTracker = (req: Record<string, any>): string => `ip:${(req as VigilRequest).ip ?? 'unknown'}`;
+export const ipTracker = (req: Record<string, any>): string => `ip:${clientIp(req as VigilRequest) ?? 'unknown'}`;
 /** Who a budget is counted for: the presented API key (by its hash, valid or not), else the client IP. */
 export const callerTracker = (keyHash: string | null, ip: string | undefined): string => (keyHash ? `key:${keyHash.slice(0, 32)}` : `ip:${ip ?? 'unknown'}`);
 /** The Redis key of one counter: `scope` is '' for the caller's shared budget, `Class.handler:` for a budget of its own. */
@@ -97,7 +98,11 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
     return this.callerOf(req);
   }
 
-  private readonly callerOf = (req: Record<string, any>): string => callerTracker(presentedApiKey(req as VigilRequest)?.hash ?? null, (req as VigilRequest).ip);
+  /** The client IP is only worked out (proxy-addr, per trust proxy) when no key is presented. */
+  private readonly callerOf = (req: Record<string, any>): string => {
+    const keyHash = presentedApiKey(req as VigilRequest)?.hash ?? null;
+    return callerTracker(keyHash, keyHash ? undefined : clientIp(req as VigilRequest));
+  };
 
   /** Called by the base guard, once per throttler that applies to a route being planned: records the counter. */
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
