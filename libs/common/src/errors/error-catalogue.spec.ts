@@ -7,11 +7,11 @@ import { ErrorCode } from './error-codes';
 const ROOT = resolve(__dirname, '../../../..');
 const CODE = /\b(AUTH|PERM|VAL|RES|BIZ|EXT|RATE|SYS)_[A-Z_]+\b/g;
 
-/** HTTP statuses each family may use (API-CONTRACT.md, "Code families"; 431 for headers too large, as 413 is for bodies). */
+/** HTTP statuses each family may use (API-CONTRACT.md, "Code families"). */
 const FAMILY_STATUSES: Record<string, number[]> = {
   AUTH: [401],
   PERM: [403],
-  VAL: [400, 413, 415, 422, 431],
+  VAL: [400, 413, 415, 422],
   RES: [404, 405, 409, 410],
   BIZ: [409, 422],
   EXT: [502, 503, 504],

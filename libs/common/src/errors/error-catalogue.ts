@@ -34,9 +34,9 @@ const entries: Array<[ErrorCode, number, string, string]> = [
   ],
   [
     ErrorCode.VAL_HEADERS_TOO_LARGE,
-    431,
-    'Request headers too large',
-    'The request line and headers together exceed the server limit (16 KiB by default); the connection is closed.',
+    400,
+    'Request headers exceed the size limit',
+    'The request line and headers together exceed the server limit (16 KiB by default); the connection is closed. Send fewer or smaller headers.',
   ],
   [ErrorCode.RES_NOT_FOUND, 404, 'Resource not found', 'The resource or route does not exist.'],
   [ErrorCode.RES_METHOD_NOT_ALLOWED, 405, 'Method not allowed', 'The route exists but not with this method.'],

@@ -33,8 +33,14 @@ describe('answerClientError', () => {
     expect(socket.destroyed).toBe(true);
   });
 
-  it('answers headers over the limit with 431 and an oversized chunk extension with 413', () => {
-    expect(answerClientError(parseError('HPE_HEADER_OVERFLOW'), fakeSocket().asDuplex)).toMatchObject({ status: 431, code: 'VAL_HEADERS_TOO_LARGE' });
+  it('answers headers over the limit with 400 (no code family has 431) and an oversized chunk extension with 413', () => {
+    const { written, asDuplex } = fakeSocket();
+    expect(answerClientError(parseError('HPE_HEADER_OVERFLOW'), asDuplex)).toMatchObject({ status: 400, code: 'VAL_HEADERS_TOO_LARGE' });
+    expect(written[0]).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(written[0].split('\r\n\r\n')[1]).error).toMatchObject({
+      code: 'VAL_HEADERS_TOO_LARGE',
+      message: 'Request headers exceed the size limit',
+    });
     expect(answerClientError(parseError('HPE_CHUNK_EXTENSIONS_OVERFLOW'), fakeSocket().asDuplex)).toMatchObject({ status: 413, code: 'VAL_PAYLOAD_TOO_LARGE' });
   });
 
