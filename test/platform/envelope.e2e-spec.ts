@@ -267,13 +267,14 @@ describe('envelope and error families', () => {
       }
     });
 
-    it('lists both codes in the error catalogue', async () => {
+    it('lists their codes in the error catalogue, each with a status of the VAL_ family', async () => {
       const res = await stack.api.http.get('/api/v1/meta/errors');
       const codes = expectEnvelope(res.body).map((e: { code: string; status: number }) => [e.code, e.status]);
       expect(codes).toEqual(
         expect.arrayContaining([
           ['VAL_MALFORMED_REQUEST', 400],
           ['VAL_HEADERS_TOO_LARGE', 400],
+          ['VAL_REQUEST_TIMEOUT', 400],
         ]),
       );
     });

@@ -38,6 +38,12 @@ const entries: Array<[ErrorCode, number, string, string]> = [
     'Request headers exceed the size limit',
     'The request line and headers together exceed the server limit (16 KiB by default); the connection is closed. Send fewer or smaller headers.',
   ],
+  [
+    ErrorCode.VAL_REQUEST_TIMEOUT,
+    400,
+    'Request not received in full in time',
+    "The headers or the body of the request arrived too slowly (over the server's headers and request timeouts); the connection is closed. Send the whole request at once.",
+  ],
   [ErrorCode.RES_NOT_FOUND, 404, 'Resource not found', 'The resource or route does not exist.'],
   [ErrorCode.RES_METHOD_NOT_ALLOWED, 405, 'Method not allowed', 'The route exists but not with this method.'],
   [ErrorCode.RES_ALREADY_EXISTS, 409, 'Resource already exists', 'A resource with the same unique value exists.'],
