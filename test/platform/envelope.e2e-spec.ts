@@ -141,6 +141,24 @@ describe('envelope and error families', () => {
     expect((await stack.api.http.get('/openapi.json')).status).toBe(200);
   });
 
+  it('answers a method a route does not take with 404 RES_NOT_FOUND, never 405 (the contract has no 405)', async () => {
+    for (const [method, path] of [
+      ['delete', '/api/v1/auth/me'],
+      ['put', '/api/v2/auth/me'],
+      ['put', '/health'],
+      ['post', '/docs/errors'],
+      ['delete', '/openapi.json'],
+      ['post', '/docs/swagger-ui.css'],
+    ] as const) {
+      const res = await stack.api.http[method](path).set('X-API-Key', ADMIN_KEY);
+      const error = expectError(res, 404, 'RES_NOT_FOUND');
+      expect({ path, message: error.message }).toEqual({ path, message: `Route ${method.toUpperCase()} ${path} not found` });
+      expect(res.headers.allow).toBeUndefined();
+    }
+    // The same paths with their own methods are there.
+    expect((await stack.api.http.get('/docs/swagger-ui.css')).status).toBe(200);
+  });
+
   it('answers malformed JSON with 400 VAL_MALFORMED_JSON', async () => {
     const res = await stack.api.http.post('/api/v1/auth/keys').set('X-API-Key', ADMIN_KEY).set('Content-Type', 'application/json').send('{"name": ');
     expectError(res, 400, 'VAL_MALFORMED_JSON');

@@ -12,7 +12,7 @@ const FAMILY_STATUSES: Record<string, number[]> = {
   AUTH: [401],
   PERM: [403],
   VAL: [400, 413, 415, 422],
-  RES: [404, 405, 409, 410],
+  RES: [404, 409, 410],
   BIZ: [409, 422],
   EXT: [502, 503, 504],
   RATE: [429],
