@@ -141,6 +141,24 @@ describe('envelope and error families', () => {
     expect((await stack.api.http.get('/openapi.json')).status).toBe(200);
   });
 
+  it('answers a method a route does not take with 404 RES_NOT_FOUND, never 405 (the contract has no 405)', async () => {
+    for (const [method, path] of [
+      ['delete', '/api/v1/auth/me'],
+      ['put', '/api/v2/auth/me'],
+      ['put', '/health'],
+      ['post', '/docs/errors'],
+      ['delete', '/openapi.json'],
+      ['post', '/docs/swagger-ui.css'],
+    ] as const) {
+      const res = await stack.api.http[method](path).set('X-API-Key', ADMIN_KEY);
+      const error = expectError(res, 404, 'RES_NOT_FOUND');
+      expect({ path, message: error.message }).toEqual({ path, message: `Route ${method.toUpperCase()} ${path} not found` });
+      expect(res.headers.allow).toBeUndefined();
+    }
+    // The same paths with their own methods are there.
+    expect((await stack.api.http.get('/docs/swagger-ui.css')).status).toBe(200);
+  });
+
   it('answers malformed JSON with 400 VAL_MALFORMED_JSON', async () => {
     const res = await stack.api.http.post('/api/v1/auth/keys').set('X-API-Key', ADMIN_KEY).set('Content-Type', 'application/json').send('{"name": ');
     expectError(res, 400, 'VAL_MALFORMED_JSON');
@@ -244,9 +262,10 @@ describe('envelope and error families', () => {
       expect(error.message).toMatch(/^Malformed HTTP request/);
     });
 
-    it('answers headers over the size limit with 431 VAL_HEADERS_TOO_LARGE in the envelope', async () => {
+    it('answers headers over the size limit with 400 VAL_HEADERS_TOO_LARGE in the envelope', async () => {
       const bytes = `GET /health HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'a'.repeat(20_000)}\r\n\r\n`;
-      expectRawError(await rawExchange(stack.api.url, bytes), 'HTTP/1.1 431 Request Header Fields Too Large', 'VAL_HEADERS_TOO_LARGE');
+      const error = expectRawError(await rawExchange(stack.api.url, bytes), 'HTTP/1.1 400 Bad Request', 'VAL_HEADERS_TOO_LARGE');
+      expect(error.message).toBe('Request headers exceed the size limit');
     });
 
     it('keeps serving other connections, the ones open already and new ones, also after a peer that sent garbage reset', async () => {
@@ -266,13 +285,14 @@ describe('envelope and error families', () => {
       }
     });
 
-    it('lists both codes in the error catalogue', async () => {
+    it('lists their codes in the error catalogue, each with a status of the VAL_ family', async () => {
       const res = await stack.api.http.get('/api/v1/meta/errors');
       const codes = expectEnvelope(res.body).map((e: { code: string; status: number }) => [e.code, e.status]);
       expect(codes).toEqual(
         expect.arrayContaining([
           ['VAL_MALFORMED_REQUEST', 400],
-          ['VAL_HEADERS_TOO_LARGE', 431],
+          ['VAL_HEADERS_TOO_LARGE', 400],
+          ['VAL_REQUEST_TIMEOUT', 400],
         ]),
       );
     });

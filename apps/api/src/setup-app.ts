@@ -74,14 +74,16 @@ export function configureApp(app: NestExpressApplication, config: VigilConfig, p
   }
 }
 
-/** Requests Node's parser refuses before Express sees them get the error envelope too (see answerClientError). */
+/**
+ * Requests Node's parser refuses before Express sees them, and ones too slow to arrive, get the error envelope
+ * too (see answerClientError).
+ */
 function answerMalformedRequests(server: Server): void {
   const logger = new NestLogger('HttpParser');
   server.on('clientError', (err: ClientError, socket: Duplex) => {
     const answer = answerClientError(err, socket);
     // The parser's code and reason only: the raw bytes of the request may hold a key.
-    if (answer?.code)
-      logger.warn({ request_id: answer.requestId, code: answer.code, parser_error: err.code, msg: `refused a malformed HTTP request: ${err.message}` });
+    if (answer) logger.warn({ request_id: answer.requestId, code: answer.code, parser_error: err.code, msg: `refused an HTTP request: ${err.message}` });
   });
 }
 

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { ERROR_CATALOGUE, catalogueEntry, helpUrl } from './error-catalogue';
@@ -7,17 +7,36 @@ import { ErrorCode } from './error-codes';
 const ROOT = resolve(__dirname, '../../../..');
 const CODE = /\b(AUTH|PERM|VAL|RES|BIZ|EXT|RATE|SYS)_[A-Z_]+\b/g;
 
-/** HTTP statuses each family may use (API-CONTRACT.md, "Code families"; 431 for headers too large, as 413 is for bodies). */
+/**
+ * HTTP statuses each family may use: a copy of the "Code families" table of API-CONTRACT.md. Do not widen it
+ * here for a new code (431 and 405 once were): a status the contract does not list is a contract change first.
+ */
 const FAMILY_STATUSES: Record<string, number[]> = {
   AUTH: [401],
   PERM: [403],
-  VAL: [400, 413, 415, 422, 431],
-  RES: [404, 405, 409, 410],
+  VAL: [400, 413, 415, 422],
+  RES: [404, 409, 410],
   BIZ: [409, 422],
   EXT: [502, 503, 504],
   RATE: [429],
   SYS: [500, 503],
 };
+/** The contract is in the project's shared folder beside the repository (see README); a CI checkout has no copy. */
+const CONTRACT = resolve(ROOT, '../shared/API-CONTRACT.md');
+
+/** The "Code families" table of the contract: prefix to statuses. */
+function contractFamilies(text: string): Record<string, number[]> {
+  const start = text.indexOf('### Code families');
+  if (start === -1) return {};
+  // The table runs from the heading to the first blank line after it.
+  const end = text.indexOf('\n\n', text.indexOf('\n|', start));
+  const table = text.slice(start, end === -1 ? undefined : end);
+  const families: Record<string, number[]> = {};
+  for (const m of table.matchAll(/^\|\s*`([A-Z]+)_`\s*\|\s*([0-9][0-9 /]*)\|/gm)) {
+    families[m[1]] = m[2].split('/').map((status) => Number(status.trim()));
+  }
+  return families;
+}
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -78,11 +97,21 @@ describe('error catalogue', () => {
     expect([...ERROR_CATALOGUE.keys()].sort()).toEqual([...members].sort());
   });
 
-  it('gives every code a status allowed for its family by the contract', () => {
-    for (const code of members) {
-      const family = code.split('_')[0];
-      expect({ code, allowed: FAMILY_STATUSES[family]?.includes(catalogueEntry(code).status) ?? false }).toEqual({ code, allowed: true });
-    }
+  it('gives every catalogue entry a status allowed for its family by the contract', () => {
+    const outside = [...ERROR_CATALOGUE.values()].flatMap(({ code, status }) => {
+      const allowed = FAMILY_STATUSES[code.split('_')[0]];
+      return allowed?.includes(status) ? [] : [`${code} is ${status}; its family allows ${allowed?.join('/') ?? 'nothing (no such family)'}`];
+    });
+    expect(outside).toEqual([]);
+  });
+
+  (existsSync(CONTRACT) ? it : it.skip)('keeps the family table of this test equal to the one in API-CONTRACT.md', () => {
+    expect(contractFamilies(readFileSync(CONTRACT, 'utf8'))).toEqual(FAMILY_STATUSES);
+  });
+
+  it('reads the family table from the contract text', () => {
+    const text = '### Code families\n| prefix | HTTP | examples |\n| --- | --- | --- |\n| `AUTH_` | 401 | `AUTH_X` |\n| `VAL_` | 400 / 413 | `VAL_Y` (400) |\n';
+    expect(contractFamilies(text)).toEqual({ AUTH: [401], VAL: [400, 413] });
   });
 
   it('pins the statuses the contract names explicitly', () => {

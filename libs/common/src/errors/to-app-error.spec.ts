@@ -129,8 +129,11 @@ describe('toAppError', () => {
 
   it('maps other HTTP exceptions by status into their family', () => {
     expect(toAppError(new PayloadTooLargeException())).toMatchObject({ code: ErrorCode.VAL_PAYLOAD_TOO_LARGE, status: 413 });
-    expect(toAppError(new HttpException('Method Not Allowed', 405))).toMatchObject({ code: ErrorCode.RES_METHOD_NOT_ALLOWED, status: 405 });
     expect(toAppError(new HttpException('Bad', 400))).toMatchObject({ code: ErrorCode.VAL_BAD_REQUEST, status: 400 });
+  });
+
+  it('maps a 405 HTTP exception to 404 RES_NOT_FOUND, as the router answers a method a route does not take (the contract has no 405)', () => {
+    expect(toAppError(new HttpException('Method Not Allowed', 405))).toMatchObject({ code: ErrorCode.RES_NOT_FOUND, status: 404 });
   });
 
   it('hides the message of a 5xx HTTP exception and maps an unlisted status to SYS_INTERNAL_ERROR', () => {

@@ -10,12 +10,16 @@ const DB_CONNECTION_MESSAGE =
   /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Driver not Connected|Connection is not established|the database system is (starting up|shutting down)/i;
 const REDIS_MESSAGE = /Stream isn't writeable|enableOfflineQueue|Connection is closed\.|Reached the max retries per request|Redis command timed out/i;
 
+/**
+ * A framework status to its code, always one of the code's family's statuses in the contract. The contract has
+ * no 405: a method a route does not take is 404 RES_NOT_FOUND, as the router answers it ("Cannot DELETE /x").
+ */
 const BY_STATUS: Record<number, ErrorCode> = {
   400: ErrorCode.VAL_BAD_REQUEST,
   401: ErrorCode.AUTH_INVALID_API_KEY,
   403: ErrorCode.PERM_DENIED,
   404: ErrorCode.RES_NOT_FOUND,
-  405: ErrorCode.RES_METHOD_NOT_ALLOWED,
+  405: ErrorCode.RES_NOT_FOUND,
   409: ErrorCode.RES_CONFLICT,
   413: ErrorCode.VAL_PAYLOAD_TOO_LARGE,
   415: ErrorCode.VAL_UNSUPPORTED_MEDIA_TYPE,

@@ -8,30 +8,33 @@ import { requestIdFrom } from './request-id.middleware';
 /** What Node's HTTP parser reports with a `clientError` (llhttp errors carry `HPE_*` codes and a `reason`). */
 export type ClientError = Error & { code?: string; reason?: unknown };
 
-/** Parser errors with a status of their own; every other parse error is a malformed request (400). */
+/**
+ * Errors with a code of their own; every other parse error is a malformed request (400). A request too slow to
+ * arrive (headersTimeout/requestTimeout) would be Node's bare 408, which no code family of the contract has.
+ */
 const CODE_OF_PARSER_ERROR: Record<string, ErrorCode> = {
   HPE_HEADER_OVERFLOW: ErrorCode.VAL_HEADERS_TOO_LARGE,
   HPE_CHUNK_EXTENSIONS_OVERFLOW: ErrorCode.VAL_PAYLOAD_TOO_LARGE,
+  ERR_HTTP_REQUEST_TIMEOUT: ErrorCode.VAL_REQUEST_TIMEOUT,
 };
 /** The peer is gone: there is no one to answer. */
 const PEER_GONE = new Set(['ECONNRESET', 'EPIPE']);
-/** Node's own answer to a request that was too slow to arrive (headersTimeout/requestTimeout); no code family has 408. */
-const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
 /** A peer that never reads the answer does not keep the socket. */
 const FLUSH_TIMEOUT_MS = 1000;
 
 /** What was answered, for the log line; null when the socket was only destroyed. */
 export interface ClientErrorAnswer {
   status: number;
-  code: ErrorCode | null;
-  requestId: string | null;
+  code: ErrorCode;
+  requestId: string;
 }
 
 /**
  * The HTTP server's `clientError` handler: a request Node's parser refuses (an invalid header line, headers
- * over the size limit...) never reaches Express, and Node would answer a bare `400 Bad Request` with no body.
- * This answers the error envelope instead (a new request id: no header of the request could be read), with
- * `Connection: close`, then destroys the socket. Nothing is written when the peer is gone or when a response
+ * over the size limit...) never reaches Express, and Node would answer a bare `400 Bad Request` with no body;
+ * for a request too slow to arrive it would answer a bare `408`. This answers the error envelope instead (a
+ * new request id: the request's headers may not have been read), with `Connection: close`, then destroys the
+ * socket. Nothing is written when the peer is gone or when a response
  * on this socket has begun (its bytes and ours would interleave): the socket is only destroyed.
  */
 export function answerClientError(err: ClientError, socket: Duplex): ClientErrorAnswer | null {
@@ -39,10 +42,6 @@ export function answerClientError(err: ClientError, socket: Duplex): ClientError
   if ((err.code && PEER_GONE.has(err.code)) || !socket.writable || responseStarted) {
     socket.destroy();
     return null;
-  }
-  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    finish(socket, REQUEST_TIMEOUT);
-    return { status: 408, code: null, requestId: null };
   }
   const code = (err.code && CODE_OF_PARSER_ERROR[err.code]) || ErrorCode.VAL_MALFORMED_REQUEST;
   const reason = code === ErrorCode.VAL_MALFORMED_REQUEST && typeof err.reason === 'string' && err.reason ? `Malformed HTTP request: ${err.reason}` : undefined;
