@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { ERROR_CATALOGUE, catalogueEntry, helpUrl } from './error-catalogue';
@@ -21,23 +21,6 @@ const FAMILY_STATUSES: Record<string, number[]> = {
   RATE: [429],
   SYS: [500, 503],
 };
-/** The contract is in the project's shared folder beside the repository (see README); a CI checkout has no copy. */
-const CONTRACT = resolve(ROOT, '../shared/API-CONTRACT.md');
-
-/** The "Code families" table of the contract: prefix to statuses. */
-function contractFamilies(text: string): Record<string, number[]> {
-  const start = text.indexOf('### Code families');
-  if (start === -1) return {};
-  // The table runs from the heading to the first blank line after it.
-  const end = text.indexOf('\n\n', text.indexOf('\n|', start));
-  const table = text.slice(start, end === -1 ? undefined : end);
-  const families: Record<string, number[]> = {};
-  for (const m of table.matchAll(/^\|\s*`([A-Z]+)_`\s*\|\s*([0-9][0-9 /]*)\|/gm)) {
-    families[m[1]] = m[2].split('/').map((status) => Number(status.trim()));
-  }
-  return families;
-}
-
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
@@ -103,15 +86,6 @@ describe('error catalogue', () => {
       return allowed?.includes(status) ? [] : [`${code} is ${status}; its family allows ${allowed?.join('/') ?? 'nothing (no such family)'}`];
     });
     expect(outside).toEqual([]);
-  });
-
-  (existsSync(CONTRACT) ? it : it.skip)('keeps the family table of this test equal to the one in API-CONTRACT.md', () => {
-    expect(contractFamilies(readFileSync(CONTRACT, 'utf8'))).toEqual(FAMILY_STATUSES);
-  });
-
-  it('reads the family table from the contract text', () => {
-    const text = '### Code families\n| prefix | HTTP | examples |\n| --- | --- | --- |\n| `AUTH_` | 401 | `AUTH_X` |\n| `VAL_` | 400 / 413 | `VAL_Y` (400) |\n';
-    expect(contractFamilies(text)).toEqual({ AUTH: [401], VAL: [400, 413] });
   });
 
   it('pins the statuses the contract names explicitly', () => {
