@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { type CheckResultEvent, type EndpointStatusChangedEvent, EventBus, VigilEvents } from '@vigil/events';
 import { ADMIN_KEY, expectEnvelope, expectError, startTestStack, type TestApp, type TestStack } from '../support/test-app';
 import { describeWithRedis } from '../support/test-env';
@@ -134,6 +135,67 @@ describe('WebSocket /ws/live', () => {
         expect(hello).toEqual({ type: 'connection_established', client_id: expect.stringMatching(UUID), heartbeat_interval_s: 1, topics: ['status'] });
         expect(socket.received[0]).toBe(hello);
       }
+    });
+  });
+
+  describe('handshakes the WebSocket library refuses', () => {
+    /** Sends a raw upgrade request and reads the answer until the server closes the connection. */
+    function rawUpgrade(lines: string[]): Promise<{ statusLine: string; headers: Record<string, string>; body: string }> {
+      const { port, hostname } = new URL(stack.api.url);
+      return new Promise((resolve, reject) => {
+        const socket = net.connect({ port: Number(port), host: hostname });
+        const chunks: Buffer[] = [];
+        const timer = setTimeout(() => (socket.destroy(), reject(new Error('the server did not close the connection'))), 5000);
+        socket.on('data', (c) => chunks.push(c));
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          clearTimeout(timer);
+          const text = Buffer.concat(chunks).toString('utf8');
+          const split = text.indexOf('\r\n\r\n');
+          const [statusLine, ...headerLines] = text.slice(0, split).split('\r\n');
+          const headers = Object.fromEntries(headerLines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+          resolve({ statusLine, headers, body: text.slice(split + 4) });
+        });
+        socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+      });
+    }
+    const handshake = (method: string, extra: string[] = []) => [
+      `${method} /ws/live HTTP/1.1`,
+      'Host: localhost',
+      'Connection: Upgrade',
+      'Upgrade: websocket',
+      ...extra,
+    ];
+
+    it('answers an upgrade that is not a GET with 404 RES_NOT_FOUND in the envelope, not a bare 405', async () => {
+      const answer = await rawUpgrade(
+        handshake('POST', ['Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'X-Request-ID: ws-post-1']),
+      );
+      expect(answer.statusLine).toBe('HTTP/1.1 404 Not Found');
+      expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(answer.headers['x-request-id']).toBe('ws-post-1');
+      const body = JSON.parse(answer.body);
+      expect(body).toMatchObject({
+        success: false,
+        error: { code: 'RES_NOT_FOUND', message: 'Route POST /ws/live not found' },
+        meta: { request_id: 'ws-post-1' },
+      });
+    });
+
+    it('answers a handshake with a bad Sec-WebSocket-Key or version with 400 VAL_MALFORMED_REQUEST in the envelope', async () => {
+      const badKey = await rawUpgrade(handshake('GET', ['Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: short']));
+      expect(badKey.statusLine).toBe('HTTP/1.1 400 Bad Request');
+      expect(JSON.parse(badKey.body)).toMatchObject({
+        success: false,
+        error: { code: 'VAL_MALFORMED_REQUEST', message: expect.stringContaining('Sec-WebSocket-Key') },
+      });
+
+      const badVersion = await rawUpgrade(handshake('GET', ['Sec-WebSocket-Version: 7', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==']));
+      expect(badVersion.statusLine).toBe('HTTP/1.1 400 Bad Request');
+      expect(badVersion.headers['sec-websocket-version']).toBe('13, 8');
+      expect(JSON.parse(badVersion.body)).toMatchObject({ error: { code: 'VAL_MALFORMED_REQUEST' }, meta: { request_id: expect.stringMatching(UUID) } });
+      // The server goes on accepting proper handshakes.
+      expect(await open(viewerKey).next('connection_established')).toMatchObject({ type: 'connection_established' });
     });
   });
 

@@ -1,7 +1,7 @@
 export * from './decorators';
 export * from './envelope';
 export * from './errors';
-export { answerClientError, type ClientError, type ClientErrorAnswer } from './http/client-error';
+export { answerClientError, type ClientError, type ClientErrorAnswer, writeErrorAnswer } from './http/client-error';
 export { inSequence } from './http/in-sequence';
 export { jsonDepthLimit } from './http/json-depth.middleware';
 export { jsonBodiesOnly } from './http/json-only.middleware';

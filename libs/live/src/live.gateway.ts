@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import { ApiKeysService, hashApiKey } from '@vigil/auth';
-import { AppError, ErrorCode, type Principal, toAppError, UpgradeRateLimiter } from '@vigil/common';
+import { AppError, ErrorCode, type Principal, requestIdFrom, toAppError, UpgradeRateLimiter, writeErrorAnswer } from '@vigil/common';
 import { VigilConfig } from '@vigil/config';
 import { type RawData, WebSocket, type WebSocketServer } from 'ws';
 import { parseClientMessage } from './client-message';
@@ -58,6 +59,19 @@ export class LiveGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
           req.socket.destroy();
         });
     };
+    // A handshake ws refuses (not a GET, a missing or bad Upgrade / Sec-WebSocket-* header) would be its bare
+    // text/html 400 or 405: it gets the error envelope, as every HTTP answer does.
+    server.on('wsClientError', (err: Error, socket: Duplex, req: IncomingMessage) => {
+      const requestId = requestIdFrom(req.headers['x-request-id']);
+      const version = /Sec-WebSocket-Version/i.test(err.message) ? { 'Sec-WebSocket-Version': '13, 8' } : undefined;
+      // The contract has no 405: a method the route does not take is 404, as on every HTTP route.
+      const error =
+        req.method === 'GET'
+          ? new AppError(ErrorCode.VAL_MALFORMED_REQUEST, `Malformed WebSocket handshake: ${err.message}`)
+          : new AppError(ErrorCode.RES_NOT_FOUND, `Route ${req.method} ${LIVE_PATH} not found`);
+      this.logger.warn({ request_id: requestId, code: error.code, msg: `refused a ${LIVE_PATH} handshake: ${err.message}` });
+      writeErrorAnswer(socket, error, requestId, version);
+    });
     server.on('headers', (headers: string[], req: IncomingMessage) => {
       for (const [name, value] of Object.entries(this.admitted.get(req) ?? {})) headers.push(`${name}: ${value}`);
       this.admitted.delete(req);

@@ -47,6 +47,16 @@ export function answerClientError(err: ClientError, socket: Duplex): ClientError
   const reason = code === ErrorCode.VAL_MALFORMED_REQUEST && typeof err.reason === 'string' && err.reason ? `Malformed HTTP request: ${err.reason}` : undefined;
   const error = new AppError(code, reason);
   const requestId = requestIdFrom(undefined);
+  writeErrorAnswer(socket, error, requestId);
+  return { status: error.status, code, requestId };
+}
+
+/**
+ * Writes `error` as a whole HTTP answer in the error envelope on a raw socket (one that never reached
+ * Express: a refused request, a refused WebSocket handshake), with `Connection: close`, then destroys the
+ * socket once the answer is out (or after FLUSH_TIMEOUT_MS if the peer does not read it).
+ */
+export function writeErrorAnswer(socket: Duplex, error: AppError, requestId: string, headers: Record<string, string> = {}): void {
   const body = JSON.stringify(errorEnvelope(error, { timestamp: new Date().toISOString(), request_id: requestId, api_version: null }));
   const head = [
     `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}`,
@@ -55,10 +65,10 @@ export function answerClientError(err: ClientError, socket: Duplex): ClientError
     `X-Request-ID: ${requestId}`,
     'X-Content-Type-Options: nosniff',
     'Cache-Control: no-store',
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
     'Connection: close',
   ];
   finish(socket, `${head.join('\r\n')}\r\n\r\n${body}`);
-  return { status: error.status, code, requestId };
 }
 
 function finish(socket: Duplex, answer: string): void {
