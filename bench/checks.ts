@@ -47,9 +47,9 @@ interface Settings {
 
 function startWorkerFlags(): string[] {
   const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
-  const match = /^node\s+(.*?)\s*dist\/apps\/worker\/src\/main\.js/.exec(scripts['start:worker'] ?? '');
+  const match = /^(?:exec\s+)?node\s+(.*?)\s*dist\/apps\/worker\/src\/main\.js/.exec(scripts['start:worker'] ?? '');
   if (!match)
-    throw new Error(`package.json "start:worker" is not "node [flags] dist/apps/worker/src/main.js": the bench could not start the worker the same way`);
+    throw new Error(`package.json "start:worker" is not "[exec] node [flags] dist/apps/worker/src/main.js": the bench could not start the worker the same way`);
   return match[1].split(/\s+/).filter(Boolean);
 }
 
