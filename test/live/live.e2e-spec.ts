@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { type CheckResultEvent, type EndpointStatusChangedEvent, EventBus, VigilEvents } from '@vigil/events';
+import { rawExchange } from '../support/raw-http';
 import { ADMIN_KEY, expectEnvelope, expectError, startTestStack, type TestApp, type TestStack } from '../support/test-app';
 import { describeWithRedis } from '../support/test-env';
 import { LiveSocket } from './live-socket';
@@ -140,25 +140,7 @@ describe('WebSocket /ws/live', () => {
 
   describe('handshakes the WebSocket library refuses', () => {
     /** Sends a raw upgrade request and reads the answer until the server closes the connection. */
-    function rawUpgrade(lines: string[]): Promise<{ statusLine: string; headers: Record<string, string>; body: string }> {
-      const { port, hostname } = new URL(stack.api.url);
-      return new Promise((resolve, reject) => {
-        const socket = net.connect({ port: Number(port), host: hostname });
-        const chunks: Buffer[] = [];
-        const timer = setTimeout(() => (socket.destroy(), reject(new Error('the server did not close the connection'))), 5000);
-        socket.on('data', (c) => chunks.push(c));
-        socket.on('error', () => undefined);
-        socket.on('close', () => {
-          clearTimeout(timer);
-          const text = Buffer.concat(chunks).toString('utf8');
-          const split = text.indexOf('\r\n\r\n');
-          const [statusLine, ...headerLines] = text.slice(0, split).split('\r\n');
-          const headers = Object.fromEntries(headerLines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-          resolve({ statusLine, headers, body: text.slice(split + 4) });
-        });
-        socket.write(`${lines.join('\r\n')}\r\n\r\n`);
-      });
-    }
+    const rawUpgrade = (lines: string[]) => rawExchange(stack.api.url, `${lines.join('\r\n')}\r\n\r\n`);
     const handshake = (method: string, extra: string[] = []) => [
       `${method} /ws/live HTTP/1.1`,
       'Host: localhost',
