@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import { ApiKeysService, hashApiKey } from '@vigil/auth';
-import { AppError, ErrorCode, type Principal, requestIdFrom, toAppError, UpgradeRateLimiter, writeErrorAnswer } from '@vigil/common';
+import { AppError, ErrorCode, type Principal, requestIdFrom, routeNotFound, toAppError, UpgradeRateLimiter, writeErrorAnswer } from '@vigil/common';
 import { VigilConfig } from '@vigil/config';
 import { type RawData, WebSocket, type WebSocketServer } from 'ws';
 import { parseClientMessage } from './client-message';
@@ -63,12 +63,13 @@ export class LiveGateway implements OnGatewayInit<WebSocketServer>, OnGatewayCon
     // text/html 400 or 405: it gets the error envelope, as every HTTP answer does.
     server.on('wsClientError', (err: Error, socket: Duplex, req: IncomingMessage) => {
       const requestId = requestIdFrom(req.headers['x-request-id']);
-      const version = /Sec-WebSocket-Version/i.test(err.message) ? { 'Sec-WebSocket-Version': '13, 8' } : undefined;
-      // The contract has no 405: a method the route does not take is 404, as on every HTTP route.
+      // The versions ws speaks, as it lists them, whenever the request names another one.
+      const version = ['13', '8'].includes(String(req.headers['sec-websocket-version'])) ? undefined : { 'Sec-WebSocket-Version': '13, 8' };
+      // Not a GET: 404 as on every HTTP route (the contract has no 405).
       const error =
         req.method === 'GET'
           ? new AppError(ErrorCode.VAL_MALFORMED_REQUEST, `Malformed WebSocket handshake: ${err.message}`)
-          : new AppError(ErrorCode.RES_NOT_FOUND, `Route ${req.method} ${LIVE_PATH} not found`);
+          : routeNotFound(req.method ?? 'UNKNOWN', LIVE_PATH);
       this.logger.warn({ request_id: requestId, code: error.code, msg: `refused a ${LIVE_PATH} handshake: ${err.message}` });
       writeErrorAnswer(socket, error, requestId, version);
     });

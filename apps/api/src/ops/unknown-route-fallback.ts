@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { AppError, ErrorCode, errorEnvelope, responseMeta, type VigilRequest } from '@vigil/common';
+import { errorEnvelope, responseMeta, routeNotFound, type VigilRequest } from '@vigil/common';
 import type { Express, Request, Response } from 'express';
 
 /**
@@ -16,7 +16,7 @@ export class UnknownRouteFallback implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     const app = this.adapterHost.httpAdapter?.getInstance<Express>();
     app?.use((req: Request, res: Response) => {
-      const error = new AppError(ErrorCode.RES_NOT_FOUND, `Route ${req.method} ${req.originalUrl} not found`);
+      const error = routeNotFound(req.method, req.originalUrl);
       res.status(error.status).json(errorEnvelope(error, responseMeta(req as VigilRequest, false)));
     });
   }

@@ -1,5 +1,5 @@
 import { catalogueEntry } from './error-catalogue';
-import type { ErrorCode } from './error-codes';
+import { ErrorCode } from './error-codes';
 
 export interface ErrorDetail {
   field?: string;
@@ -25,4 +25,9 @@ export class AppError extends Error {
   }
 
   readonly headers?: Record<string, string>;
+}
+
+/** No route takes `method` on `path` (none there, or not with that method: the contract has no 405). */
+export function routeNotFound(method: string, path: string): AppError {
+  return new AppError(ErrorCode.RES_NOT_FOUND, `Route ${method} ${path} not found`);
 }

@@ -1,7 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { QueryFailedError } from 'typeorm';
-import { AppError } from './app-error';
+import { AppError, routeNotFound } from './app-error';
 import { ErrorCode } from './error-codes';
 
 const DB_UNAVAILABLE_PG_CODES = /^(08|57P0[123]|53300|57014)/;
@@ -34,9 +34,8 @@ function fromHttpException(e: HttpException): AppError {
   if (status === 400 && (cause instanceof SyntaxError || cause?.type === 'entity.parse.failed')) {
     return new AppError(ErrorCode.VAL_MALFORMED_JSON, 'Malformed JSON in request body', undefined, { cause: e });
   }
-  if (status === 404 && /^Cannot [A-Z]+ /.test(e.message)) {
-    return new AppError(ErrorCode.RES_NOT_FOUND, e.message.replace(/^Cannot ([A-Z]+) (.*)$/, 'Route $1 $2 not found'));
-  }
+  const unrouted = status === 404 ? /^Cannot ([A-Z]+) (.*)$/.exec(e.message) : null;
+  if (unrouted) return routeNotFound(unrouted[1], unrouted[2]);
   const code = BY_STATUS[status];
   if (!code) return new AppError(ErrorCode.SYS_INTERNAL_ERROR, undefined, undefined, { cause: e });
   // Framework messages for 4xx are fixed texts written for clients; 5xx ones are not shown.
