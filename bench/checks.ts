@@ -199,9 +199,9 @@ async function runWorker(
     },
   });
   stack.worker = worker;
-  await worker.waitUntil(() => fleet.claimLoopRunning(), 60_000);
+  await worker.waitUntil(() => fleet.workerRegistered(), 60_000);
   const sampler = new ProcSampler(worker.pid).start();
-  log(`worker ${worker.pid} is claiming (concurrency ${s.concurrency}); log in ${relative(process.cwd(), worker.logFile)}`);
+  log(`worker ${worker.pid} is running its scheduler (concurrency ${s.concurrency}); log in ${relative(process.cwd(), worker.logFile)}`);
 
   // The first slots start a second from now, after the schedule is written: nothing is overdue at the start.
   const scheduledFrom = Date.now() + 1000;

@@ -7,6 +7,7 @@ import { MaintenanceWindows1764450000000 } from './1764450000000-maintenance-win
 import { EndpointHotUpdates1764500000000 } from './1764500000000-endpoint-hot-updates';
 import { HotTablesWithoutForeignKeys1764600000000 } from './1764600000000-hot-tables-without-foreign-keys';
 import { UptimeCompaction1764700000000 } from './1764700000000-uptime-compaction';
+import { OwnedEndpoints1764800000000 } from './1764800000000-owned-endpoints';
 
 /** Every migration, oldest first. A new migration file is added here too. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   EndpointHotUpdates1764500000000,
   HotTablesWithoutForeignKeys1764600000000,
   UptimeCompaction1764700000000,
+  OwnedEndpoints1764800000000,
 ];

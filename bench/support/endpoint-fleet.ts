@@ -76,10 +76,12 @@ export class EndpointFleet {
   /** Gives every endpoint its first slot after `from` (stable per-endpoint offset, as the API does). */
   async schedule(from: number): Promise<void> {
     this.firstSlots = this.ids.map((id) => firstSlotAfter(id, this.intervalS, from).getTime());
-    await this.db.query(`UPDATE endpoints e SET next_check_at = s.slot FROM unnest($1::uuid[], $2::timestamptz[]) AS s(id, slot) WHERE e.id = s.id`, [
-      this.ids,
-      this.firstSlots.map((t) => new Date(t)),
-    ]);
+    // Given back to the pool, as the API does when it changes an endpoint: the worker adopts them again with these slots.
+    await this.db.query(
+      `UPDATE endpoints e SET next_check_at = s.slot, lease_owner = NULL, updated_at = now()
+       FROM unnest($1::uuid[], $2::timestamptz[]) AS s(id, slot) WHERE e.id = s.id`,
+      [this.ids, this.firstSlots.map((t) => new Date(t))],
+    );
   }
 
   /**
@@ -108,11 +110,13 @@ export class EndpointFleet {
    */
   async saturate(intervalS: number): Promise<void> {
     // Rows are locked in id order, the order the worker's result writer locks them in: a plain UPDATE takes
-    // them in any order and can deadlock with a batch being stored (PostgreSQL then fails that batch).
+    // them in any order and can deadlock with a batch being stored (PostgreSQL then fails that batch). They
+    // are given back to the pool, as the API does when it changes an endpoint: the worker drops its copies
+    // (results of checks in flight are fenced out) and adopts them again with the new interval and slot.
     await this.db.query(
-      `UPDATE endpoints e SET interval_s = $1, next_check_at = now()
-       FROM (SELECT id FROM endpoints WHERE lease_owner IS NULL ORDER BY id FOR UPDATE) AS idle
-       WHERE e.id = idle.id`,
+      `UPDATE endpoints e SET interval_s = $1, next_check_at = now(), lease_owner = NULL, updated_at = now()
+       FROM (SELECT id FROM endpoints ORDER BY id FOR UPDATE) AS locked
+       WHERE e.id = locked.id`,
       [intervalS],
     );
   }
@@ -123,12 +127,9 @@ export class EndpointFleet {
     return row.n;
   }
 
-  /** A worker running its claim loop shows its claim query in pg_stat_activity (the bench's own session aside). */
-  async claimLoopRunning(): Promise<boolean> {
-    const [row]: Array<{ n: number }> = await this.db.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity
-       WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%WITH due AS%'`,
-    );
+  /** A worker running its scheduler has a live heartbeat row. */
+  async workerRegistered(): Promise<boolean> {
+    const [row]: Array<{ n: number }> = await this.db.query(`SELECT count(*)::int AS n FROM scheduler_workers WHERE heartbeat_until > now()`);
     return row.n > 0;
   }
 

@@ -367,8 +367,10 @@ describe('check routes: run a check now, and history', () => {
       const pg = new Client({ connectionString: stack.db.url });
       await pg.connect();
       try {
-        const { rows } = await pg.query('SELECT lease_owner, lease_until FROM endpoints WHERE id = $1', [id]);
-        expect(rows).toEqual([{ lease_owner: null, lease_until: null }]);
+        // A clean stop gives the endpoint back and ends the worker's heartbeat.
+        const { rows } = await pg.query('SELECT lease_owner FROM endpoints WHERE id = $1', [id]);
+        expect(rows).toEqual([{ lease_owner: null }]);
+        expect((await pg.query('SELECT id FROM scheduler_workers')).rows).toEqual([]);
       } finally {
         await pg.end();
       }

@@ -55,7 +55,7 @@ describe('check workers as separate processes on one database', () => {
     );
     await sleep(WINDOW_MS);
     const stoppedAt = Date.now();
-    // A clean stop writes what ran and gives back leases, so the database shows the whole window.
+    // A clean stop writes what ran and gives back its endpoints, so the database shows the whole window.
     expect(await Promise.all(workers.map((w) => w.stop()))).toEqual(workers.map(() => ({ code: 0, signal: null })));
 
     const slots = await storedSlots(m.dataSource);
@@ -92,32 +92,34 @@ describe('check workers as separate processes on one database', () => {
     for (const n of perWorker.values()) expect(n).toBeGreaterThan(total * 0.05);
   }, 90_000);
 
-  it('a worker killed with SIGKILL mid-check: its leased slots run on another worker after the lease expires, each stored exactly once', async () => {
-    // Slow targets keep checks in flight; a short lease (timeout + 1 s) lets them be taken over quickly.
+  it('a worker killed with SIGKILL mid-check: its slots run on another worker once its heartbeat has passed, each stored exactly once', async () => {
+    // Slow targets keep checks in flight; a short lease (the heartbeat's life: 1 s) lets them be taken over quickly.
     const lease = { SCHEDULER_LEASE_S: '1' };
     const victim = await startWorker(lease);
     const endpoints = await insertEndpoints(
       m.dataSource,
       Array.from({ length: 12 }, (_, i) => ({ url: target.url(`/delay/1200/k${i}`), intervalS: 2, timeoutMs: 2500 })),
     );
+    // Owned, and some checks in flight (the target has started answering them).
     const held = await waitFor(
-      'the worker to hold several leases',
+      'the worker to own the endpoints and run several checks',
       async () => {
-        const rows: Array<{ id: string; slot: Date; lease_until: Date }> = await m.dataSource.query(
-          'SELECT id, next_check_at AS slot, lease_until FROM endpoints WHERE lease_owner = $1',
-          [victim.workerId],
-        );
-        return rows.length >= 5 ? rows : null;
+        const rows: Array<{ id: string }> = await m.dataSource.query('SELECT id FROM endpoints WHERE lease_owner = $1', [victim.workerId]);
+        return rows.length === endpoints.length && target.hits() >= 5 ? rows : null;
       },
       15_000,
       20,
     );
     victim.kill('SIGKILL');
     expect(await victim.exited()).toEqual({ code: null, signal: 'SIGKILL' });
+    const [{ heartbeat_until: diedAt }]: Array<{ heartbeat_until: Date }> = await m.dataSource.query(
+      'SELECT heartbeat_until FROM scheduler_workers WHERE id = $1',
+      [victim.workerId],
+    );
 
-    // What the dead worker left: leased slots without a result (their checks were in flight).
-    const orphans: Array<{ id: string; slot: Date; lease_until: Date }> = await m.dataSource.query(
-      `SELECT e.id, e.next_check_at AS slot, e.lease_until FROM endpoints e
+    // What the dead worker left: owned slots without a result (their checks were in flight, or not yet due).
+    const orphans: Array<{ id: string; slot: Date }> = await m.dataSource.query(
+      `SELECT e.id, e.next_check_at AS slot FROM endpoints e
        WHERE e.lease_owner = $1 AND NOT EXISTS (SELECT 1 FROM check_results r WHERE r.endpoint_id = e.id AND r.scheduled_for = e.next_check_at)`,
       [victim.workerId],
     );
@@ -148,10 +150,10 @@ describe('check workers as separate processes on one database', () => {
     const results: Array<{ endpoint_id: string; scheduled_for: Date; checked_at: Date }> = await m.dataSource.query(
       `SELECT endpoint_id, scheduled_for, checked_at FROM check_results`,
     );
-    // Taken over only once the lease had passed.
+    // Taken over only once the dead worker's heartbeat had passed.
     for (const o of orphans) {
       const r = results.find((x) => x.endpoint_id === o.id && x.scheduled_for.getTime() === o.slot.getTime())!;
-      expect(r.checked_at.getTime()).toBeGreaterThanOrEqual(o.lease_until.getTime() - 50);
+      expect(r.checked_at.getTime()).toBeGreaterThanOrEqual(diedAt.getTime() - 50);
     }
     // Nothing stored twice, and every endpoint went on to later slots on its own anchor.
     const keys = results.map((r) => `${r.endpoint_id}@${r.scheduled_for.toISOString()}`);
@@ -174,9 +176,11 @@ describe('check workers as separate processes on one database', () => {
       const [e] = await insertEndpoints(m.dataSource, [{ url: target.url('/status/200/flip'), intervalS: 1, timeoutMs: 800 }]);
       const seen = (n: number) => waitFor(`${n} status change(s)`, async () => changes.filter((c) => c.endpoint_id === e.id).length >= n, 10_000);
       await seen(1);
-      await m.dataSource.query('UPDATE endpoints SET url = $2 WHERE id = $1', [e.id, target.url('/status/503/flip')]);
+      // Changed as the API changes an endpoint: given back to the pool with a new definition.
+      const change = (url: string) => m.dataSource.query('UPDATE endpoints SET url = $2, lease_owner = NULL, updated_at = now() WHERE id = $1', [e.id, url]);
+      await change(target.url('/status/503/flip'));
       await seen(2);
-      await m.dataSource.query('UPDATE endpoints SET url = $2 WHERE id = $1', [e.id, target.url('/status/200/flip')]);
+      await change(target.url('/status/200/flip'));
       await seen(3);
       await worker.stop();
       expect(changes.slice(0, 3).map((c) => [c.old_status, c.new_status])).toEqual([

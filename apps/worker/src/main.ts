@@ -7,7 +7,7 @@ import { resolveDatabase } from '@vigil/database';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { WorkerModule } from './worker.module';
 
-/** A check worker: claims due checks from PostgreSQL, runs them, writes results, publishes events. */
+/** A check worker: owns endpoints (shared with other workers through PostgreSQL), runs their checks, writes results, publishes events. */
 async function main(): Promise<void> {
   loadDotEnv();
   const { config, stop: stopDatabase } = await resolveDatabase(loadConfig());

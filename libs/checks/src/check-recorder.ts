@@ -16,10 +16,19 @@ export interface ScheduledCheckResult {
   endpointId: string;
   endpointName: string;
   slot: Date;
-  /** Until when the worker's lease runs; a result whose lease passed may still be stored if nobody took the slot over. */
+  /** Until when a failed write of this result is worth retrying (its worker's ownership is thought to last that long). */
   leaseUntil: Date;
   outcome: CheckOutcome;
 }
+
+/**
+ * What became of a scheduled result, for its worker's in-memory schedule:
+ * - `stored`: kept; the endpoint is due next at `nextSlot`.
+ * - `moved`: still this worker's, but its schedule changed meanwhile: the result is dropped and the
+ *   endpoint is due at `nextSlot`, as the row now says.
+ * - `lost`: no longer this worker's (released, adopted by another, paused or deleted): dropped.
+ */
+export type SlotSettlement = { endpointId: string; slot: Date; kind: 'stored' | 'moved'; nextSlot: Date } | { endpointId: string; slot: Date; kind: 'lost' };
 
 interface Recorded {
   stored: Array<{ row: CheckResultEntity; endpointName: string }>;
@@ -46,39 +55,57 @@ export class CheckRecorder {
     private readonly hooks: CheckRecordHooks,
   ) {}
 
-  /**
-   * Stores a batch of scheduled results run by `worker`. Only slots whose row still carries this worker's
-   * lease are written (fencing, see EndpointScheduleRepository.lockLeased); the others were taken over
-   * and are dropped. Returns the rows stored.
-   */
+  /** Stores a batch of scheduled results run by `worker` (see settleScheduled); returns the rows stored. */
   async recordScheduled(worker: string, results: ScheduledCheckResult[]): Promise<CheckResultEntity[]> {
+    return (await this.settleScheduled(worker, results)).stored;
+  }
+
+  /**
+   * Stores a batch of scheduled results run by `worker`. Only slots of endpoints still owned by `worker`,
+   * and still due at the slot that ran, are written (fencing, see EndpointScheduleRepository.lockOwned);
+   * the others are dropped. Returns the rows stored and what became of every slot.
+   */
+  async settleScheduled(worker: string, results: ScheduledCheckResult[]): Promise<{ stored: CheckResultEntity[]; settlements: SlotSettlement[] }> {
     // One result per slot (a retried batch could meet a re-run of the same slot): the first one counts.
     const seen = new Set<string>();
     const items = results.filter((r) => {
       const key = `${r.endpointId}@${r.slot.getTime()}`;
       return seen.has(key) ? false : (seen.add(key), true);
     });
+    const settlements: SlotSettlement[] = [];
     const recorded = await this.dataSource.transaction(async (m) => {
-      const { now, states } = await this.schedule.lockLeased(
+      settlements.length = 0;
+      const { now, states } = await this.schedule.lockOwned(
         m,
         worker,
-        items.map((i) => ({ endpointId: i.endpointId, slot: i.slot })),
+        items.map((i) => i.endpointId),
       );
       const byId = new Map(states.map((s) => [s.id, s]));
-      const kept = items.filter((i) => byId.get(i.endpointId)?.nextCheckAt.getTime() === i.slot.getTime());
+      const kept: Array<{ item: ScheduledCheckResult; state: EndpointState; nextCheckAt: Date }> = [];
+      for (const item of items) {
+        const state = byId.get(item.endpointId);
+        const { endpointId, slot } = item;
+        if (!state?.isActive) settlements.push({ endpointId, slot, kind: 'lost' });
+        else if (state.nextCheckAt.getTime() !== slot.getTime()) settlements.push({ endpointId, slot, kind: 'moved', nextSlot: state.nextCheckAt });
+        else {
+          const nextCheckAt = nextDueSlot(slot, state.intervalS, now);
+          kept.push({ item, state, nextCheckAt });
+          settlements.push({ endpointId, slot, kind: 'stored', nextSlot: nextCheckAt });
+        }
+      }
       const dropped = items.length - kept.length;
-      if (dropped) this.logger.warn(`${dropped} result(s) dropped: their lease was taken over or their schedule changed`);
+      if (dropped) this.logger.warn(`${dropped} result(s) dropped: their endpoint changed owner or schedule while they ran`);
       return this.store(
         m,
-        kept.map((i) => ({
-          state: byId.get(i.endpointId)!,
-          row: { endpointId: i.endpointId, scheduledFor: i.slot, outcome: i.outcome, manual: false, worker },
-          nextCheckAt: nextDueSlot(i.slot, byId.get(i.endpointId)!.intervalS, now),
+        kept.map(({ item, state, nextCheckAt }) => ({
+          state,
+          row: { endpointId: item.endpointId, scheduledFor: item.slot, outcome: item.outcome, manual: false, worker },
+          nextCheckAt,
         })),
       );
     });
     await this.publish(recorded);
-    return recorded.stored.map((s) => s.row);
+    return { stored: recorded.stored.map((s) => s.row), settlements };
   }
 
   /** Stores a manual check (no slot, schedule untouched) and updates its endpoint's state. */
@@ -105,7 +132,7 @@ export class CheckRecorder {
       m,
       items.map((i, n) => ({ ...i.row, inMaintenance: pending[n].inMaintenance })),
     );
-    // Scheduled slots are unique per endpoint in a batch (one lease per endpoint), manual batches hold one row.
+    // Scheduled slots are unique per endpoint in a batch (its owner runs one slot at a time), manual batches hold one row.
     const rowByEndpoint = new Map(inserted.map((r) => [r.endpointId, r]));
     const updates: EndpointStateUpdate[] = [];
     const recorded: Recorded = { stored: [], changes: [], hookEvents: [] };

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Injectable } from '@nestjs/common';
 
 /**
- * This process's name as a lease owner and in `check_results.worker`: host, pid and a random part, so a
+ * This process's name as an endpoint owner (`lease_owner`, `scheduler_workers`) and in `check_results.worker`: host, pid and a random part, so a
  * restarted process (same pid in a new container) never passes for its predecessor.
  */
 @Injectable()

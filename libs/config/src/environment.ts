@@ -231,21 +231,21 @@ export class Environment {
   @IsString()
   VIGIL_TARGET_ALLOWLIST?: string;
 
-  /** How often the scheduler looks for due checks, in ms. */
+  /** How often the scheduler looks for endpoints to adopt (new, given back, or a dead worker's), in ms. */
   @Transform(toInt)
   @IsInt()
   @Min(20)
   @Max(60000)
   SCHEDULER_TICK_MS = 250;
 
-  /** Due endpoints claimed per query. */
+  /** Endpoints adopted per query at least (1000 when lower); adoption repeats while a query comes back full. */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(5000)
   SCHEDULER_BATCH_SIZE = 200;
 
-  /** Seconds a claimed check stays leased beyond its timeout; a worker that dies loses it after that. */
+  /** Seconds a worker's heartbeat lasts (renewed every third of it); once it has passed, other workers adopt its endpoints. */
   @Transform(toInt)
   @IsInt()
   @Min(1)

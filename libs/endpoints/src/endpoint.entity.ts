@@ -69,9 +69,7 @@ export class EndpointEntity {
   @Column({ name: 'next_check_at', type: 'timestamptz', precision: 3 })
   nextCheckAt: Date;
 
-  @Column({ name: 'lease_until', type: 'timestamptz', precision: 3, nullable: true })
-  leaseUntil: Date | null;
-
+  /** The worker process that runs this endpoint's checks (see Scheduler); null while no worker owns it. */
   @Column({ name: 'lease_owner', type: 'varchar', length: 100, nullable: true })
   leaseOwner: string | null;
 

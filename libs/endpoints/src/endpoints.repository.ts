@@ -105,15 +105,15 @@ export class EndpointsRepository {
     draft: EndpointDraft,
     now = new Date(),
   ): Promise<{ endpoint: EndpointEntity; change: StatusChange | null }> {
-    const set: Record<string, unknown> = { ...draft, updatedAt: () => 'now()' };
+    // Any change gives the endpoint back to the pool: its owner drops its copy (the fence in lockOwned no
+    // longer matches, and its reconcile finds it gone) and the next adoption reads the new definition.
+    const set: Record<string, unknown> = { ...draft, updatedAt: () => 'now()', leaseOwner: null };
     let newStatus: EndpointStatus | null = null;
     if (row.isActive && !draft.isActive) newStatus = 'paused';
     if (!row.isActive && draft.isActive) newStatus = 'pending';
     if (newStatus) Object.assign(set, { status: newStatus, statusSince: now, consecutiveFailures: 0, consecutiveSuccesses: 0 });
     if (draft.isActive && (newStatus === 'pending' || draft.intervalS !== row.intervalS)) {
-      // A check still running for the old slot is fenced out by the scheduler (its slot no longer matches),
-      // so its lease is dropped too: the new slot must not wait for it to expire.
-      Object.assign(set, { nextCheckAt: firstSlotAfter(row.id, draft.intervalS, now), leaseUntil: null, leaseOwner: null });
+      Object.assign(set, { nextCheckAt: firstSlotAfter(row.id, draft.intervalS, now) });
     }
     await tx.update(EndpointEntity, { id: row.id }, set as never);
     const endpoint = (await tx.findOneBy(EndpointEntity, { id: row.id }))!;

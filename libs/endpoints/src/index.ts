@@ -2,7 +2,15 @@ export * from './endpoint-definition';
 export { evaluateJsonPath, JsonPathError, type JsonPathResult, type JsonPathSegment, parseJsonPath } from './json-path';
 export { EndpointEntity } from './endpoint.entity';
 export { EndpointsModule } from './endpoints.module';
-export { EndpointScheduleRepository, type ClaimedSlot, type EndpointState, type EndpointStateUpdate } from './endpoint-schedule.repository';
+export {
+  EndpointScheduleRepository,
+  type EndpointState,
+  type OwnedEndpoint,
+  type OwnedSlot,
+  type PoolStats,
+  type ScheduledEndpoint,
+  type EndpointStateUpdate,
+} from './endpoint-schedule.repository';
 export { EndpointsService } from './endpoints.service';
 export type { StatusCounts } from './endpoints.repository';
 export { firstSlotAfter, nextSlot, slotOffsetMs } from './schedule-slots';

@@ -62,8 +62,8 @@ export async function insertEndpoints(sql: Sql, count: number, tags: string[] = 
 
 /**
  * Stores checks through the real write path, CheckRecorder.recordScheduled, in batches of at most one
- * check per endpoint (as a worker's batch holds one slot per endpoint): each round leases the
- * endpoints to `worker` at their current slot, as a claim would, then records the round in one call.
+ * check per endpoint (as a worker's batch holds one slot per endpoint): each round makes `worker` the
+ * endpoints' owner at their current slot, as an adoption would, then records the round in one call.
  */
 export async function recordScheduled(sql: Sql, recorder: CheckRecorder, checks: PlannedCheck[], worker = `w-${randomUUID().slice(0, 6)}`): Promise<number> {
   const rounds: PlannedCheck[][] = [];
@@ -75,12 +75,12 @@ export async function recordScheduled(sql: Sql, recorder: CheckRecorder, checks:
   }
   let stored = 0;
   for (const round of rounds) {
-    const leased: Array<{ id: string; name: string; next_check_at: Date; lease_until: Date }> = await sql(
+    const leased: Array<{ id: string; name: string; next_check_at: Date }> = await sql(
       // A CTE, so the answer is rows whatever the driver does with UPDATE results.
       `WITH leased AS (
-         UPDATE endpoints SET lease_owner = $1, lease_until = now() + interval '5 minutes',
+         UPDATE endpoints SET lease_owner = $1,
                               next_check_at = CASE WHEN next_check_at = 'infinity' THEN '2020-01-01' ELSE next_check_at END
-         WHERE id = ANY($2::uuid[]) RETURNING id, name, next_check_at, lease_until
+         WHERE id = ANY($2::uuid[]) RETURNING id, name, next_check_at
        )
        SELECT * FROM leased`,
       [worker, round.map((c) => c.endpointId)],
@@ -88,7 +88,7 @@ export async function recordScheduled(sql: Sql, recorder: CheckRecorder, checks:
     const byId = new Map(leased.map((l) => [l.id, l]));
     const results: ScheduledCheckResult[] = round.map((c) => {
       const l = byId.get(c.endpointId)!;
-      return { endpointId: l.id, endpointName: l.name, slot: l.next_check_at, leaseUntil: l.lease_until, outcome: outcomeOf(c) };
+      return { endpointId: l.id, endpointName: l.name, slot: l.next_check_at, leaseUntil: new Date(Date.now() + 300_000), outcome: outcomeOf(c) };
     });
     stored += (await recorder.recordScheduled(worker, results)).length;
   }

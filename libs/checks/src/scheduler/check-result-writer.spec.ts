@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { CheckRecorder, ScheduledCheckResult } from '../check-recorder';
 import type { CheckOutcome } from '../check-types';
 import type { WorkerIdentity } from '../worker-identity';
-import { CheckResultWriter, CONCURRENT_WRITES, MAX_WAITING, WRITE_BATCH_DELAY_MS, WRITE_BATCH_SIZE } from './check-result-writer';
+import { CheckResultWriter, type WriteSettlement, CONCURRENT_WRITES, MAX_WAITING, WRITE_BATCH_DELAY_MS, WRITE_BATCH_SIZE } from './check-result-writer';
 
 function result(i: number, leaseUntil = new Date(Date.now() + 60_000)): ScheduledCheckResult {
   return { endpointId: `e${i}`, endpointName: `e${i}`, slot: new Date(0), leaseUntil, outcome: { success: true } as CheckOutcome };
@@ -29,7 +29,7 @@ describe('CheckResultWriter', () => {
     held = [];
     started = 0;
     const recorder = {
-      recordScheduled: jest.fn(async (_worker: string, items: ScheduledCheckResult[]) => {
+      settleScheduled: jest.fn(async (_worker: string, items: ScheduledCheckResult[]) => {
         started++;
         if (holdWrites) await new Promise<void>((resolve) => held.push(resolve));
         if (failNext > 0) {
@@ -37,7 +37,7 @@ describe('CheckResultWriter', () => {
           throw new Error('database unavailable');
         }
         batches.push(items);
-        return [];
+        return { stored: [], settlements: items.map((r) => ({ endpointId: r.endpointId, slot: r.slot, kind: 'stored', nextSlot: new Date(1000) })) };
       }),
     } as unknown as CheckRecorder;
     writer = new CheckResultWriter(recorder, { id: 'w1' } as WorkerIdentity);
@@ -60,15 +60,23 @@ describe('CheckResultWriter', () => {
     expect(batches.map((b) => b.length)).toEqual([WRITE_BATCH_SIZE, 3]);
   });
 
-  it('retries a failed batch while its leases run, and drops results whose lease has passed', async () => {
+  it('retries a failed batch while its leases run, and settles results whose lease has passed as unstored', async () => {
+    const settled: WriteSettlement[] = [];
+    writer.onSettled((s) => settled.push(...s));
     failNext = 1;
     writer.add(result(1));
     writer.add(result(2, new Date(Date.now() - 1)));
     await jest.advanceTimersByTimeAsync(WRITE_BATCH_DELAY_MS);
     expect(batches).toEqual([]);
     expect(writer.pending).toBe(1);
+    expect(settled).toEqual([{ endpointId: 'e2', slot: new Date(0), kind: 'unstored' }]);
     await jest.advanceTimersByTimeAsync(1000);
     expect(batches.map((b) => b.map((r) => r.endpointId))).toEqual([['e1']]);
+    // What the recorder says of a written batch reaches the listeners.
+    expect(settled).toEqual([
+      { endpointId: 'e2', slot: new Date(0), kind: 'unstored' },
+      { endpointId: 'e1', slot: new Date(0), kind: 'stored', nextSlot: new Date(1000) },
+    ]);
   });
 
   it(`writes up to ${CONCURRENT_WRITES} batches at once and starts the next one as soon as one ends`, async () => {

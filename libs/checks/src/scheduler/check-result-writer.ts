@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CheckRecorder, type ScheduledCheckResult } from '../check-recorder';
+import { CheckRecorder, type ScheduledCheckResult, type SlotSettlement } from '../check-recorder';
 import { WorkerIdentity } from '../worker-identity';
 
 /** A batch is written when it reaches this many results, or this long after its first one. */
@@ -7,18 +7,20 @@ export const WRITE_BATCH_SIZE = 200;
 export const WRITE_BATCH_DELAY_MS = 100;
 /**
  * Batches written at the same time, each in its own transaction: while one waits for its commit, the next
- * is sent. Two batches never hold the same endpoint (a slot's lease is held until its result is stored),
- * so they never wait on each other's row locks.
+ * is sent. Two batches never hold the same endpoint (its owner runs the next slot only once this one is
+ * settled), so they never wait on each other's row locks.
  */
 export const CONCURRENT_WRITES = 2;
 /**
  * Results waiting for a write beyond the batches being written. Past this the writer is `backedUp` and the
- * scheduler claims nothing until it catches up: results queue in memory, not without bound, and their
- * leases are not spent waiting.
+ * scheduler starts no check until it catches up: results queue in memory, not without bound.
  */
 export const MAX_WAITING = 2 * WRITE_BATCH_SIZE;
 /** After a failed write, results whose lease still runs are tried again this much later. */
 const RETRY_DELAY_MS = 1000;
+
+/** What became of a result handed to the writer: a recorder settlement, or `unstored` when writing it was given up. */
+export type WriteSettlement = SlotSettlement | { endpointId: string; slot: Date; kind: 'unstored' };
 
 /**
  * Collects scheduled results and stores them in batches, one transaction per batch (CheckRecorder):
@@ -35,6 +37,7 @@ export class CheckResultWriter {
   private retryAt = 0;
   private readonly writes = new Set<Promise<void>>();
   private readonly listeners: Array<() => void> = [];
+  private readonly settledListeners: Array<(settled: WriteSettlement[]) => void> = [];
   private closed = false;
 
   constructor(
@@ -47,7 +50,7 @@ export class CheckResultWriter {
     return this.buffer.length;
   }
 
-  /** More than MAX_WAITING results wait: claiming more checks would only lengthen the queue. */
+  /** More than MAX_WAITING results wait: starting more checks would only lengthen the queue. */
   get backedUp(): boolean {
     return this.buffer.length >= MAX_WAITING;
   }
@@ -55,6 +58,11 @@ export class CheckResultWriter {
   /** Calls `listener` each time a write ends (stored or failed): room may have freed up. */
   onWritten(listener: () => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Calls `listener` with what became of each result once its write is over (stored, dropped or given up). */
+  onSettled(listener: (settled: WriteSettlement[]) => void): void {
+    this.settledListeners.push(listener);
   }
 
   add(result: ScheduledCheckResult): void {
@@ -118,17 +126,31 @@ export class CheckResultWriter {
 
   private async write(batch: ScheduledCheckResult[]): Promise<void> {
     try {
-      await this.recorder.recordScheduled(this.identity.id, batch);
+      const { settlements } = await this.recorder.settleScheduled(this.identity.id, batch);
+      this.settle(settlements);
     } catch (err) {
-      // Keep what can still be stored under its lease; the rest will be claimed again and re-run.
+      // Keep what can still be stored under its lease; the others' slots are run again.
       const now = Date.now();
       const keep = batch.filter((r) => r.leaseUntil.getTime() > now);
       this.logger.warn({ err, msg: `could not store ${batch.length} result(s); retrying ${keep.length} in ${RETRY_DELAY_MS} ms` });
+      if (keep.length < batch.length) {
+        this.settle(batch.filter((r) => r.leaseUntil.getTime() <= now).map(({ endpointId, slot }) => ({ endpointId, slot, kind: 'unstored' as const })));
+      }
       this.buffer.unshift(...keep);
       this.retryAt = now + RETRY_DELAY_MS;
       if (!this.closed && this.buffer.length) {
         this.clearTimer();
         this.timer = setTimeout(() => this.onDelayPassed(), RETRY_DELAY_MS);
+      }
+    }
+  }
+
+  private settle(settled: WriteSettlement[]): void {
+    for (const listener of this.settledListeners) {
+      try {
+        listener(settled);
+      } catch (err) {
+        this.logger.error({ err, msg: 'a settlement listener threw' });
       }
     }
   }
