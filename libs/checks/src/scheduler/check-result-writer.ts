@@ -2,15 +2,20 @@ import { Injectable, Logger } from '@nestjs/common';
 import { CheckRecorder, type ScheduledCheckResult, type SlotSettlement } from '../check-recorder';
 import { WorkerIdentity } from '../worker-identity';
 
-/** A batch is written when it reaches this many results, or this long after its first one. */
-export const WRITE_BATCH_SIZE = 200;
+/**
+ * A batch is written when it reaches this many results, or this long after its first one. Part of what a
+ * batch costs the database is paid once per statement whatever its size (measured: about 69 µs of backend
+ * CPU per check in batches of 250, 58 in batches of 500, 53 in batches of 1000), so a loaded worker writes
+ * large batches; a quiet one writes what it has after the delay.
+ */
+export const WRITE_BATCH_SIZE = 500;
 export const WRITE_BATCH_DELAY_MS = 100;
 /**
  * Batches written at the same time, each in its own transaction: while one waits for its commit, the next
  * is sent. Two batches never hold the same endpoint (its owner runs the next slot only once this one is
  * settled), so they never wait on each other's row locks.
  */
-export const CONCURRENT_WRITES = 2;
+export const CONCURRENT_WRITES = 3;
 /**
  * Results waiting for a write beyond the batches being written. Past this the writer is `backedUp` and the
  * scheduler starts no check until it catches up: results queue in memory, not without bound.

@@ -29,6 +29,16 @@ const MAX_WAKE_MS = 1000;
 
 type Phase = 'waiting' | 'running' | 'writing';
 
+/**
+ * A queued slot of one entry, current while its version is the entry's: the entry itself rather than its id,
+ * so starting a due slot costs no lookup in a map of every owned endpoint.
+ */
+interface QueuedEntry {
+  entry: Entry;
+  slotMs: number;
+  version: number;
+}
+
 /** One owned endpoint in memory. */
 interface Entry {
   endpoint: ScheduledEndpoint;
@@ -37,7 +47,7 @@ interface Entry {
   slotMs: number;
   updatedAtMs: number;
   phase: Phase;
-  /** Bumped on every re-queue: queue items with an older version are stale. */
+  /** Bumped on every re-queue, and when the entry is forgotten or replaced: queue items with an older version are stale. */
   version: number;
   /** The scheduler's change counter when this entry last changed (see reconcile). */
   touched: number;
@@ -70,7 +80,7 @@ interface Entry {
 export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Scheduler');
   private readonly owned = new Map<string, Entry>();
-  private readonly queue = new SlotQueue();
+  private readonly queue = new SlotQueue<QueuedEntry>();
   private readonly shared = new SharedValues();
   private readonly concurrency: number;
   private readonly inFlight = new Set<Promise<void>>();
@@ -295,6 +305,8 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
       entry.touched = ++this.changes;
       return;
     }
+    // The old entry's queued slot goes stale with it.
+    if (entry) entry.version++;
     const next: Entry = {
       endpoint: this.shared.endpoint(owned.endpoint),
       intervalS: owned.intervalS,
@@ -306,7 +318,7 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
     };
     this.owned.set(id, next);
     // A row never due (`infinity`, as bench fleets are inserted) is owned but not queued.
-    if (Number.isFinite(next.slotMs)) this.queue.push({ id, slotMs: next.slotMs, version: next.version });
+    if (Number.isFinite(next.slotMs)) this.queue.push({ entry: next, slotMs: next.slotMs, version: next.version });
   }
 
   private forget(id: string, entry: Entry): void {
@@ -325,7 +337,7 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
     entry.phase = 'waiting';
     entry.version++;
     entry.touched = ++this.changes;
-    if (Number.isFinite(slotMs)) this.queue.push({ id: entry.endpoint.id, slotMs, version: entry.version });
+    if (Number.isFinite(slotMs)) this.queue.push({ entry, slotMs, version: entry.version });
   }
 
   private dbNow(): number {
@@ -339,8 +351,9 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
     while (this.active < this.concurrency && !this.writer.backedUp) {
       const head = this.queue.peek();
       if (!head) break;
-      const entry = this.owned.get(head.id);
-      if (!entry || entry.version !== head.version || entry.phase !== 'waiting') {
+      const { entry } = head;
+      // Forgotten, replaced and re-queued entries all bump their version: an older item is stale.
+      if (entry.version !== head.version || entry.phase !== 'waiting') {
         this.queue.pop();
         continue;
       }

@@ -4,7 +4,7 @@ describe('SlotQueue', () => {
   it('pops slots soonest first, whatever the order they were pushed in', () => {
     const q = new SlotQueue();
     const slots = [50, 10, 40, 10, 30, 0, 20, 60, 5];
-    slots.forEach((slotMs, i) => q.push({ id: `e${i}`, slotMs, version: 0 }));
+    slots.forEach((slotMs) => q.push({ slotMs }));
     expect(q.size).toBe(slots.length);
     const out: number[] = [];
     while (q.peek()) out.push(q.pop()!.slotMs);
@@ -20,7 +20,7 @@ describe('SlotQueue', () => {
     for (let step = 0; step < 2000; step++) {
       if (rand() < 0.6 || model.length === 0) {
         const slotMs = Math.floor(rand() * 1000);
-        q.push({ id: String(step), slotMs, version: 0 });
+        q.push({ slotMs });
         model.push(slotMs);
       } else {
         model.sort((a, b) => a - b);

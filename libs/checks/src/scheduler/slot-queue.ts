@@ -1,23 +1,21 @@
-/** One queued slot: the endpoint, when it is due (ms, database clock) and the version of its entry when queued. */
+/** One queued slot: when it is due (ms, database clock), with whatever the caller needs to run it. */
 export interface QueuedSlot {
-  id: string;
   slotMs: number;
-  version: number;
 }
 
 /**
- * A binary min-heap of due slots, soonest first. Entries are never removed from the middle: a caller that
- * re-queues or drops an endpoint bumps its version, and skips items whose version is no longer current
- * when they reach the top (see Scheduler).
+ * A binary min-heap of due slots, soonest first. Items are never removed from the middle: a caller that
+ * re-queues or drops an endpoint marks the old item stale (the Scheduler bumps its entry's version) and
+ * skips stale items when they reach the top.
  */
-export class SlotQueue {
-  private readonly items: QueuedSlot[] = [];
+export class SlotQueue<T extends QueuedSlot = QueuedSlot> {
+  private readonly items: T[] = [];
 
   get size(): number {
     return this.items.length;
   }
 
-  push(item: QueuedSlot): void {
+  push(item: T): void {
     const a = this.items;
     a.push(item);
     let i = a.length - 1;
@@ -30,11 +28,11 @@ export class SlotQueue {
     a[i] = item;
   }
 
-  peek(): QueuedSlot | undefined {
+  peek(): T | undefined {
     return this.items[0];
   }
 
-  pop(): QueuedSlot | undefined {
+  pop(): T | undefined {
     const a = this.items;
     const top = a[0];
     const last = a.pop();

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { type PgArrayElement, pgArrayLiteral } from '@vigil/database';
 import type { EntityManager, QueryRunner } from 'typeorm';
 import { bucketOf } from '../histogram/latency-buckets';
 import { FIELD_DIGITS } from '../histogram/latency-histogram';
@@ -70,10 +71,10 @@ const addTo = (unit: RollupUnit, source: string) => `
  */
 const FOLD_SQL = `
   WITH r AS (
-    SELECT endpoint_id, checked_at, success, rt, attempts, in_maintenance,
+    SELECT endpoint_id, to_timestamp(checked_at_ms / 1000) AS checked_at, success, rt, attempts, in_maintenance,
            CASE WHEN success THEN ('1e' || ${FIELD_DIGITS} * bucket)::numeric ELSE 0 END AS hist
-    FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[], $4::int[], $5::int[], $6::boolean[], $7::int[])
-      AS u(endpoint_id, checked_at, success, rt, attempts, in_maintenance, bucket)
+    FROM unnest($1::uuid[], $2::float8[], $3::boolean[], $4::int[], $5::int[], $6::boolean[], $7::int[])
+      AS u(endpoint_id, checked_at_ms, success, rt, attempts, in_maintenance, bucket)
   ),
   late AS (SELECT * FROM r WHERE checked_at < (SELECT compacted_until FROM uptime_compaction)),
   minute_rows AS (${addTo('minute', 'r')}),
@@ -117,16 +118,17 @@ export class UptimeRollupsRepository {
     if (results.length === 0) return;
     const hours = [...new Set(results.map((r) => hourNumber(r.checkedAt.getTime())))].sort((a, b) => a - b);
     await m.query(`SELECT pg_advisory_xact_lock_shared(${HOUR_LOCK_CLASS}, h) FROM unnest($1::int[]) AS h`, [hours]);
-    const col = <T>(pick: (r: RollupInput) => T) => results.map(pick);
-    const rt = col((r) => Math.max(0, Math.round(r.responseTimeMs)));
+    // Array literals and epoch milliseconds: pg would format every Date of every batch as text, one by one.
+    const col = (pick: (r: RollupInput) => PgArrayElement) => pgArrayLiteral(results.map(pick));
+    const rt = results.map((r) => Math.max(0, Math.round(r.responseTimeMs)));
     await m.query(FOLD_SQL, [
       col((r) => r.endpointId),
-      col((r) => r.checkedAt),
+      col((r) => r.checkedAt.getTime()),
       col((r) => r.success),
-      rt,
+      pgArrayLiteral(rt),
       col((r) => r.attempts),
       col((r) => r.inMaintenance),
-      rt.map(bucketOf),
+      pgArrayLiteral(rt.map(bucketOf)),
     ]);
   }
 
