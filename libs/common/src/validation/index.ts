@@ -1,5 +1,6 @@
 export * from './parse-id.pipe';
 export * from './vigil-validation.pipe';
+export * from './validation-details';
 export * from './is-instant';
 export * from './is-finite-number';
 export * from './is-clean-name';

@@ -1,28 +1,7 @@
 import { type ArgumentMetadata, Injectable, ValidationPipe, type ValidationError } from '@nestjs/common';
-import { AppError, type ErrorDetail } from '../errors/app-error';
+import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-codes';
-
-const SECRET_FIELD = /key|secret|token|password|authorization/i;
-
-function shownValue(field: string, value: unknown): unknown {
-  if (SECRET_FIELD.test(field)) return undefined;
-  if (typeof value === 'string') return value.length > 100 ? `${value.slice(0, 100)}…` : value;
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return value;
-  return undefined;
-}
-
-export function flattenValidationErrors(errors: ValidationError[], parent = ''): ErrorDetail[] {
-  const details: ErrorDetail[] = [];
-  for (const e of errors) {
-    const field = parent ? (/^\d+$/.test(e.property) ? `${parent}[${e.property}]` : `${parent}.${e.property}`) : e.property;
-    for (const message of Object.values(e.constraints ?? {})) {
-      const text = message.replace(/^property (\S+) should not exist$/, 'unknown field $1 is not allowed');
-      details.push({ field, message: text, value: shownValue(field, e.value) });
-    }
-    if (e.children?.length) details.push(...flattenValidationErrors(e.children, field));
-  }
-  return details;
-}
+import { flattenValidationErrors } from './validation-details';
 
 /**
  * Global validation: whitelisted DTOs (an unknown field is an error naming it), transformed to their
