@@ -1,21 +1,25 @@
 import { type ArgumentMetadata, Injectable, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { VigilConfig } from '@vigil/config';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-codes';
-import { flattenValidationErrors } from './validation-details';
+import { refusedDtoDetails } from './min-from-config';
 
 /**
  * Global validation: whitelisted DTOs (an unknown field is an error naming it), transformed to their
  * types. Body errors are 422 VAL_ERROR / VAL_MULTIPLE_ERRORS; query and path errors are 400 VAL_INVALID_QUERY.
+ * A refused DTO's details also list the configured minimums (@MinFromConfig) its other fields fall below.
  */
 @Injectable()
 export class VigilValidationPipe extends ValidationPipe {
-  constructor() {
+  constructor(config: VigilConfig) {
     super({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
-      validationError: { target: false, value: true },
-      exceptionFactory: (errors: ValidationError[]) => new AppError(ErrorCode.VAL_MULTIPLE_ERRORS, undefined, flattenValidationErrors(errors)),
+      // An error's target is the object it was found in: for a top-level one, the DTO the minimums are read from.
+      validationError: { target: true, value: true },
+      exceptionFactory: (errors: ValidationError[]) =>
+        new AppError(ErrorCode.VAL_MULTIPLE_ERRORS, undefined, refusedDtoDetails(errors, errors.find((e) => e.target)?.target, config)),
     });
   }
 
