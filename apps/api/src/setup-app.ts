@@ -70,7 +70,7 @@ export function configureApp(app: NestExpressApplication, config: VigilConfig, p
   // later request (no 304 is possible) and hashing each body would be work for nothing.
   app.set('etag', false);
   if (config.http.docsEnabled && !preview) {
-    SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+    SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, config), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   }
 }
 
