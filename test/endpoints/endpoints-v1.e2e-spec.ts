@@ -347,6 +347,20 @@ describe('endpoints v1', () => {
       expect(Object.keys(invalid(await post(endpointBody({ assertions: 'status' })))).join()).toContain('assertions');
     });
 
+    it('reports an interval under CHECK_MIN_INTERVAL_S in the same answer as the DTO errors (POST, PUT, PATCH), and writes nothing', async () => {
+      const below = { field: 'interval', message: 'interval must not be less than 10', value: 5 };
+      const body = endpointBody({ name: 'min-interval-with-bad-method', method: 'NOPE', interval: 5 });
+      const err = expectError(await post(body), 422, 'VAL_MULTIPLE_ERRORS');
+      expect(err.details).toEqual([{ field: 'method', message: expect.stringContaining('method must be one of'), value: 'NOPE' }, below]);
+      expect(await query(stack.db.url, 'SELECT id FROM endpoints WHERE name = $1', [body.name])).toEqual([]);
+
+      const { id } = await create({ interval: 60 });
+      for (const res of [await put(id, { ...body, name: 'renamed' }), await patch(id, { method: 'NOPE', interval: 5 })]) {
+        expect(expectError(res, 422, 'VAL_MULTIPLE_ERRORS').details).toEqual([expect.objectContaining({ field: 'method' }), below]);
+      }
+      expect(expectEnvelope((await get(`/${id}`)).body)).toMatchObject({ interval: 60, method: 'GET' });
+    });
+
     it('lists every problem of one request at once', async () => {
       const res = await post({ name: '', url: 'ftp://x', interval: 0, method: 'NOPE' });
       const err = expectError(res, 422, 'VAL_MULTIPLE_ERRORS');

@@ -232,9 +232,11 @@ describe('endpoints v2', () => {
           { id: '00000000-0000-4000-8000-00000000000a', interval: 60 },
         ],
       });
-      const err = expectError(res, 422, 'VAL_ERROR');
+      // The DTO refuses create[3]; the interval under the minimum of create[2] is in the same answer.
+      const err = expectError(res, 422, 'VAL_MULTIPLE_ERRORS');
       expect(Object.fromEntries(err.details.map((d: { field: string; message: string }) => [d.field, d.message]))).toEqual({
         'create[3].colour': 'unknown field colour is not allowed',
+        'create[2].interval': 'interval must not be less than 10',
       });
       const res2 = await bulk({
         create: [endpointBody(), endpointBody(), endpointBody({ interval: 2 })],
@@ -248,6 +250,27 @@ describe('endpoints v2', () => {
       expect(err2.details.map((d: { field: string }) => d.field)).toEqual(['create[2].interval', 'update[0].url', 'update[1].id']);
       expect(await count()).toBe(before);
       expect(expectEnvelope((await get(`/${target.id}`)).body, '2').url).toBe(target.url);
+    });
+
+    it('reports intervals under CHECK_MIN_INTERVAL_S in the same answer as the DTO errors of the batch, and writes nothing', async () => {
+      const target = await create({ interval: 60 });
+      const before = await count();
+      const res = await bulk({
+        create: [endpointBody({ name: 'bulk-min-a', method: 'NOPE', interval: 5 }), endpointBody({ name: 'bulk-min-b', interval: 30 })],
+        update: [{ id: target.id, interval: 3, tags: 'not-a-list' }],
+      });
+      const err = expectError(res, 422, 'VAL_MULTIPLE_ERRORS');
+      expect(err.details).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ field: 'create[0].method' }),
+          { field: 'create[0].interval', message: 'interval must not be less than 10', value: 5 },
+          expect.objectContaining({ field: 'update[0].tags' }),
+          { field: 'update[0].interval', message: 'interval must not be less than 10', value: 3 },
+        ]),
+      );
+      expect(err.details.filter((d: { field: string }) => d.field.startsWith('create[1]'))).toEqual([]);
+      expect(await count()).toBe(before);
+      expect(expectEnvelope((await get(`/${target.id}`)).body, '2').interval).toBe(60);
     });
 
     it('refuses names taken twice in the batch or by an existing endpoint, and the same id twice', async () => {

@@ -293,6 +293,17 @@ endpoints:
       ]);
     });
 
+    it('reports an interval under CHECK_MIN_INTERVAL_S with the DTO errors of the same item, in apply and in the CLI', async () => {
+      const text = 'endpoints:\n  - name: both\n    url: https://both.example.com/\n    method: NOPE\n    interval: 5\n';
+      expect(await invalidDetails(text)).toEqual([
+        expect.stringMatching(/^endpoints\[0\]\.method: method must be one of/),
+        'endpoints[0].interval: interval must not be less than 10',
+      ]);
+      const run = await cli('apply', write('bad-min-cli.yaml', text));
+      expect(run.code).toBe(EX_DATAERR);
+      expect(run.stderr).toMatch(/\n {2}endpoints\[0\]\.method: method must be one of .*\n {2}endpoints\[0\]\.interval: interval must not be less than 10\n$/);
+    });
+
     it('reports YAML syntax errors with their line, unknown top-level keys and a non-list', async () => {
       expect((await invalidDetails('endpoints:\n  - name: x\n   url: [unclosed\n'))[0]).toMatch(/^file: .*line \d+/);
       expect(await invalidDetails('endpoints: []\nnotifications:\n  enabled: false\n')).toEqual([

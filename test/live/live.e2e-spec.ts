@@ -179,6 +179,28 @@ describe('WebSocket /ws/live', () => {
       // The server goes on accepting proper handshakes.
       expect(await open(viewerKey).next('connection_established')).toMatchObject({ type: 'connection_established' });
     });
+
+    it('answers a proper upgrade to a path no gateway serves with 404 RES_NOT_FOUND in the envelope, then closes the connection', async () => {
+      const proper = ['Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', `X-API-Key: ${viewerKey}`];
+      // rawExchange reads until the server closes the connection, and fails if it does not.
+      const answer = await rawUpgrade(['GET /ws/nope?api_key=secret-in-query HTTP/1.1', ...handshake('GET', [...proper, 'X-Request-ID: ws-nope-1']).slice(1)]);
+      expect(answer.statusLine).toBe('HTTP/1.1 404 Not Found');
+      expect(answer.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8', 'x-request-id': 'ws-nope-1', connection: 'close' });
+      const body = JSON.parse(answer.body);
+      expect(body).toEqual({
+        success: false,
+        error: { code: 'RES_NOT_FOUND', message: 'Route GET /ws/nope not found', help_url: '/docs/errors#res-not-found' },
+        meta: { timestamp: expect.any(String), request_id: 'ws-nope-1', api_version: null },
+      });
+      expect(answer.body).not.toContain('secret-in-query');
+
+      // A path next to /ws/live is not /ws/live either.
+      const trailing = await rawUpgrade(['GET /ws/live/ HTTP/1.1', ...handshake('GET', proper).slice(1)]);
+      expect(trailing.statusLine).toBe('HTTP/1.1 404 Not Found');
+      expect(JSON.parse(trailing.body)).toMatchObject({ error: { code: 'RES_NOT_FOUND', message: 'Route GET /ws/live/ not found' } });
+      // /ws/live itself still upgrades.
+      expect(await open(viewerKey).next('connection_established')).toMatchObject({ type: 'connection_established' });
+    });
   });
 
   describe('status topic', () => {

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { ERROR_CATALOGUE, VIGIL_VERSION } from '@vigil/common';
+import { applyConfiguredMinimums, ERROR_CATALOGUE, VIGIL_VERSION } from '@vigil/common';
+import type { VigilConfig } from '@vigil/config';
 
 type Schema = Record<string, unknown>;
 type Operation = {
@@ -116,9 +117,12 @@ function applyEnvelope(doc: OpenAPIObject): void {
   }
 }
 
-/** The OpenAPI 3 document, generated from the code (controllers, DTOs and the Swagger CLI plugin). */
-export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  const config = new DocumentBuilder()
+/**
+ * The OpenAPI 3 document, generated from the code (controllers, DTOs and the Swagger CLI plugin), with the bounds
+ * that come from `config` (CHECK_MIN_INTERVAL_S as the `minimum` of `interval`).
+ */
+export function buildOpenApiDocument(app: INestApplication, config: VigilConfig): OpenAPIObject {
+  const info = new DocumentBuilder()
     .setTitle('Vigil API')
     .setDescription(
       'API monitoring service. Every answer is an envelope: `{success, data, meta, pagination?}` or `{success: false, error: {code, message, details, help_url}, meta}`. ' +
@@ -128,11 +132,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key (admin, operator or viewer)' }, 'api-key')
     .addSecurityRequirements('api-key')
     .build();
-  const doc = SwaggerModule.createDocument(app, config, {
+  const doc = SwaggerModule.createDocument(app, info, {
     operationIdFactory: (controller, method, version) => `${controller.replace(/Controller$/, '')}_${method}${version ? `_${version}` : ''}`,
   });
   doc.components ??= {};
   doc.components.schemas = { ...doc.components.schemas, ...SHARED_SCHEMAS } as typeof doc.components.schemas;
+  applyConfiguredMinimums(doc, config);
   applyEnvelope(doc);
   return doc;
 }

@@ -1,7 +1,6 @@
 import { type INestApplication, Logger as NestLogger, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { SwaggerModule } from '@nestjs/swagger';
 import { answerClientError, type ClientError, inSequence, jsonBodiesOnly, jsonDepthLimit, requestContext, versionLifecycle } from '@vigil/common';
 import type { VigilConfig } from '@vigil/config';
@@ -9,6 +8,7 @@ import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { EnvelopeWsAdapter } from './envelope-ws-adapter';
 import { JsonReplyAdapter } from './json-reply-adapter';
 import { buildOpenApiDocument } from './openapi';
 import { HttpMetrics } from './ops/http-metrics';
@@ -64,13 +64,13 @@ export function configureApp(app: NestExpressApplication, config: VigilConfig, p
   app.use(jsonDepthLimit);
   app.setGlobalPrefix('api', { exclude: UNPREFIXED });
   app.enableVersioning({ type: VersioningType.URI, prefix: 'v' });
-  app.useWebSocketAdapter(new WsAdapter(app));
+  app.useWebSocketAdapter(new EnvelopeWsAdapter(app));
   app.set('query parser', 'simple');
   // Every envelope carries its own request_id and timestamp, so an ETag of the body could never match a
   // later request (no 304 is possible) and hashing each body would be work for nothing.
   app.set('etag', false);
   if (config.http.docsEnabled && !preview) {
-    SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+    SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, config), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   }
 }
 

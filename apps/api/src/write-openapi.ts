@@ -4,11 +4,14 @@ import { loadConfig } from '@vigil/config';
 import { buildOpenApiDocument } from './openapi';
 import { createApiApp } from './setup-app';
 
-/** `npm run openapi`: writes openapi.json from the code, without a database (Nest preview mode). */
-export async function generateOpenApi(): Promise<string> {
-  const config = loadConfig({ DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused', LOG_LEVEL: 'silent' });
+/**
+ * `npm run openapi`: writes openapi.json from the code, without a database (Nest preview mode), for the default
+ * configuration; `env` sets variables the document depends on (CHECK_MIN_INTERVAL_S), as a deployment would.
+ */
+export async function generateOpenApi(env: Record<string, string> = {}): Promise<string> {
+  const config = loadConfig({ ...env, DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused', LOG_LEVEL: 'silent' });
   const app = await createApiApp(config, { preview: true });
-  const json = `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`;
+  const json = `${JSON.stringify(buildOpenApiDocument(app, config), null, 2)}\n`;
   await app.close();
   return json;
 }

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { ErrorDetail } from '@vigil/common';
+import { configuredMinimumProblems, type ErrorDetail } from '@vigil/common';
 import { VigilConfig } from '@vigil/config';
 import { draftFromInput, draftOf, type EndpointDraft } from './endpoint-draft';
 import type { EndpointEntity } from './endpoint.entity';
 import { restoreMaskedHeaders } from './header-masking';
 import { TargetPolicy } from './target-policy';
-import type { CreateEndpointDto } from './dto/create-endpoint.dto';
+import { CreateEndpointDto } from './dto/create-endpoint.dto';
 
 /**
  * The rules a definition must meet beyond the shape its DTO checks: those that depend on configuration
@@ -45,9 +45,9 @@ export class EndpointRules {
   }
 
   check(draft: EndpointDraft, prefix = ''): ErrorDetail[] {
-    const problems: ErrorDetail[] = [];
-    const min = this.config.checks.minIntervalS;
-    if (draft.intervalS < min) problems.push({ field: `${prefix}interval`, message: `interval must not be less than ${min}`, value: draft.intervalS });
+    // The minimum the DTO declares (CHECK_MIN_INTERVAL_S), on the interval that would be stored: the one sent, the
+    // default, or (PATCH) the current one. The validation pipe checks the same declaration on refused bodies.
+    const problems = configuredMinimumProblems(CreateEndpointDto, { interval: draft.intervalS }, this.config, prefix);
     if (draft.timeoutMs >= draft.intervalS * 1000) {
       problems.push({ field: `${prefix}timeout`, message: `timeout must be less than the interval (${draft.intervalS} s)`, value: draft.timeoutMs / 1000 });
     }

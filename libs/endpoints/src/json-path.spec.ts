@@ -1,4 +1,5 @@
 import { AppError, VigilValidationPipe } from '@vigil/common';
+import { loadConfig } from '@vigil/config';
 import { CreateEndpointDto } from './dto/create-endpoint.dto';
 import { ENDPOINT_LIMITS } from './endpoint-limits';
 import { evaluateJsonPath, JsonPathError, parseJsonPath } from './json-path';
@@ -67,7 +68,7 @@ describe('evaluateJsonPath', () => {
  * one refuses the other refuses, for the same reason.
  */
 describe('json_path paths: create-time validation and the evaluator agree', () => {
-  const pipe = new VigilValidationPipe();
+  const pipe = new VigilValidationPipe(loadConfig({}));
   const HINT = 'path must be a JSON path such as $.status, $.items[0].id or $.items.length';
 
   /** The validation problems of an endpoint with one json_path assertion on `path`; [] when it is accepted. */

@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { AppError, ErrorCode, type ErrorDetail, flattenValidationErrors } from '@vigil/common';
+import { AppError, ErrorCode, type ErrorDetail, refusedDtoDetails } from '@vigil/common';
+import { VigilConfig } from '@vigil/config';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { EntityManager } from 'typeorm';
@@ -40,6 +41,7 @@ export class MonitorsFileService {
     private readonly endpoints: EndpointsRepository,
     private readonly rules: EndpointRules,
     private readonly service: EndpointsService,
+    private readonly config: VigilConfig,
   ) {}
 
   /** The diff applying `file` would make, without changing anything. */
@@ -116,7 +118,8 @@ export class MonitorsFileService {
       const dto = plainToInstance(CreateEndpointDto, item);
       const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true, validationError: { target: false, value: true } });
       if (errors.length) {
-        problems.push(...flattenValidationErrors(errors, prefix));
+        // With the minimums the DTO takes from the configuration, as the API's validation pipe reports them.
+        problems.push(...refusedDtoDetails(errors, dto, this.config, prefix));
         continue;
       }
       const { draft, problems: p } = this.rules.toDraft(dto, null, 'replace', `${prefix}.`);

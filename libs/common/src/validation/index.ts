@@ -1,5 +1,7 @@
 export * from './parse-id.pipe';
 export * from './vigil-validation.pipe';
+export * from './validation-details';
+export * from './min-from-config';
 export * from './is-instant';
 export * from './is-finite-number';
 export * from './is-clean-name';

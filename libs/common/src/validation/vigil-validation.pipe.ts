@@ -1,42 +1,25 @@
 import { type ArgumentMetadata, Injectable, ValidationPipe, type ValidationError } from '@nestjs/common';
-import { AppError, type ErrorDetail } from '../errors/app-error';
+import { VigilConfig } from '@vigil/config';
+import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-codes';
-
-const SECRET_FIELD = /key|secret|token|password|authorization/i;
-
-function shownValue(field: string, value: unknown): unknown {
-  if (SECRET_FIELD.test(field)) return undefined;
-  if (typeof value === 'string') return value.length > 100 ? `${value.slice(0, 100)}…` : value;
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return value;
-  return undefined;
-}
-
-export function flattenValidationErrors(errors: ValidationError[], parent = ''): ErrorDetail[] {
-  const details: ErrorDetail[] = [];
-  for (const e of errors) {
-    const field = parent ? (/^\d+$/.test(e.property) ? `${parent}[${e.property}]` : `${parent}.${e.property}`) : e.property;
-    for (const message of Object.values(e.constraints ?? {})) {
-      const text = message.replace(/^property (\S+) should not exist$/, 'unknown field $1 is not allowed');
-      details.push({ field, message: text, value: shownValue(field, e.value) });
-    }
-    if (e.children?.length) details.push(...flattenValidationErrors(e.children, field));
-  }
-  return details;
-}
+import { refusedDtoDetails } from './min-from-config';
 
 /**
  * Global validation: whitelisted DTOs (an unknown field is an error naming it), transformed to their
  * types. Body errors are 422 VAL_ERROR / VAL_MULTIPLE_ERRORS; query and path errors are 400 VAL_INVALID_QUERY.
+ * A refused DTO's details also list the configured minimums (@MinFromConfig) its other fields fall below.
  */
 @Injectable()
 export class VigilValidationPipe extends ValidationPipe {
-  constructor() {
+  constructor(config: VigilConfig) {
     super({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
-      validationError: { target: false, value: true },
-      exceptionFactory: (errors: ValidationError[]) => new AppError(ErrorCode.VAL_MULTIPLE_ERRORS, undefined, flattenValidationErrors(errors)),
+      // An error's target is the object it was found in: for a top-level one, the DTO the minimums are read from.
+      validationError: { target: true, value: true },
+      exceptionFactory: (errors: ValidationError[]) =>
+        new AppError(ErrorCode.VAL_MULTIPLE_ERRORS, undefined, refusedDtoDetails(errors, errors.find((e) => e.target)?.target, config)),
     });
   }
 

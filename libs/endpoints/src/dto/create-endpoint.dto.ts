@@ -16,7 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsCleanName, IsFiniteNumber } from '@vigil/common';
+import { IsCleanName, IsFiniteNumber, MinFromConfig } from '@vigil/common';
 import { type ExpectedStatus, HTTP_METHODS, type HttpMethod } from '../endpoint-definition';
 import { ENDPOINT_LIMITS as L, TAG_PATTERN } from '../endpoint-limits';
 import { AssertionDto } from './assertion.dto';
@@ -57,7 +57,7 @@ export class CreateEndpointDto {
   @ApiPropertyOptional({ type: 'integer' })
   @Defined()
   @IsInt()
-  @Min(1)
+  @MinFromConfig('checks.minIntervalS')
   @Max(L.intervalMaxS)
   interval?: number;
 
