@@ -14,7 +14,6 @@ import { nextEndpointState } from './status/endpoint-status';
 /** A scheduled check that ran, waiting to be stored against its slot. */
 export interface ScheduledCheckResult {
   endpointId: string;
-  endpointName: string;
   slot: Date;
   /** Until when a failed write of this result is worth retrying (its worker's ownership is thought to last that long). */
   leaseUntil: Date;

@@ -75,12 +75,12 @@ export async function recordScheduled(sql: Sql, recorder: CheckRecorder, checks:
   }
   let stored = 0;
   for (const round of rounds) {
-    const leased: Array<{ id: string; name: string; next_check_at: Date }> = await sql(
+    const leased: Array<{ id: string; next_check_at: Date }> = await sql(
       // A CTE, so the answer is rows whatever the driver does with UPDATE results.
       `WITH leased AS (
          UPDATE endpoints SET lease_owner = $1,
                               next_check_at = CASE WHEN next_check_at = 'infinity' THEN '2020-01-01' ELSE next_check_at END
-         WHERE id = ANY($2::uuid[]) RETURNING id, name, next_check_at
+         WHERE id = ANY($2::uuid[]) RETURNING id, next_check_at
        )
        SELECT * FROM leased`,
       [worker, round.map((c) => c.endpointId)],
@@ -88,7 +88,7 @@ export async function recordScheduled(sql: Sql, recorder: CheckRecorder, checks:
     const byId = new Map(leased.map((l) => [l.id, l]));
     const results: ScheduledCheckResult[] = round.map((c) => {
       const l = byId.get(c.endpointId)!;
-      return { endpointId: l.id, endpointName: l.name, slot: l.next_check_at, leaseUntil: new Date(Date.now() + 300_000), outcome: outcomeOf(c) };
+      return { endpointId: l.id, slot: l.next_check_at, leaseUntil: new Date(Date.now() + 300_000), outcome: outcomeOf(c) };
     });
     stored += (await recorder.recordScheduled(worker, results)).length;
   }

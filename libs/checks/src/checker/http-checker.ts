@@ -12,7 +12,7 @@ import { Exchange, type ExchangeResponse } from './exchange';
 import { describeExpectedStatus, matchesExpectedStatus } from './expected-status';
 import { classifyFailure } from './failure-classifier';
 import { ConnectionLedger, createGuardedConnector, type HostLookup, systemLookup } from './guarded-connector';
-import { type OutgoingRequest, outgoingHeaders, redirectTarget } from './outgoing-request';
+import { type OutgoingRequest, outgoingHeaders, outgoingRequest, protocolOf, redirectTarget } from './outgoing-request';
 import { backoffDelayMs, maxAttempts } from './retry-backoff';
 
 /** Injection token for HttpCheckerOptions (optional; tests use it). */
@@ -36,6 +36,14 @@ export interface HttpCheckerOptions {
 
 type AttemptOutcome = Omit<CheckOutcome, 'attempts'>;
 
+/**
+ * What an attempt's first request needs from a CheckRequest, worked out once per request object: why its URL
+ * itself is refused (a literal blocked address, a bad scheme), or its first hop and whether assertions read the body.
+ */
+type PreparedRequest = { problem: string } | (OutgoingRequest & { problem: null; keepBody: boolean });
+/** Distinct origins kept for sharing; past this the table starts over (it only saves memory). */
+const MAX_SHARED_ORIGINS = 10_000;
+
 const SEND_HEADERS = 'undici:client:sendHeaders';
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
@@ -54,6 +62,14 @@ export class HttpChecker implements OnModuleDestroy {
   private readonly random: () => number;
   private readonly maxBodyBytes: number;
   private readonly closeGraceMs: number;
+  /**
+   * Parsed URLs, outgoing headers and literal-address verdicts by request object: the scheduler keeps one
+   * CheckRequest per endpoint definition, so a check of an endpoint seen before parses nothing again.
+   */
+  private readonly prepared = new WeakMap<CheckRequest, PreparedRequest>();
+  /** Outgoing headers of body-less requests by their endpoint headers object (the scheduler shares equal ones). */
+  private readonly bodylessHeaders = new WeakMap<object, Record<string, string>>();
+  private readonly origins = new Map<string, string>();
   /** The exchange undici is about to write (set in its onRequestStart, taken by the sendHeaders message). */
   private starting: Exchange | null = null;
   private closed = false;
@@ -86,7 +102,7 @@ export class HttpChecker implements OnModuleDestroy {
     for (let attempts = 1; ; attempts++) {
       const outcome = await this.attempt(req);
       // A blocked target stays blocked: retrying would only repeat the refusal.
-      if (outcome.success || attempts >= limit || outcome.reason === 'blocked_target') return { ...outcome, attempts };
+      if (outcome.success || attempts >= limit || outcome.reason === 'blocked_target') return withAttempts(outcome, attempts);
       await this.sleep(backoffDelayMs(req.retry, attempts - 1, this.random));
     }
   }
@@ -128,7 +144,7 @@ export class HttpChecker implements OnModuleDestroy {
     const deadlineFailure = () =>
       state.current?.requestWritten
         ? new CheckFailure('timeout', `no complete response within ${req.timeoutMs} ms`)
-        : new CheckFailure('connect_timeout', `no connection to ${state.hop?.url.host ?? 'the target'} within ${req.timeoutMs} ms`);
+        : new CheckFailure('connect_timeout', `no connection to ${state.hop ? new URL(state.hop.href).host : 'the target'} within ${req.timeoutMs} ms`);
     const deadline = setTimeout(() => {
       state.expired = true;
       state.current?.fail(deadlineFailure());
@@ -155,7 +171,7 @@ export class HttpChecker implements OnModuleDestroy {
     };
     const failed = (reason: FailureReason, message: string): AttemptOutcome => {
       const timings = timingsNow();
-      const text = state.redirected && reason === 'blocked_target' ? `redirect to ${state.hop?.url.origin} refused: ${message}` : message;
+      const text = state.redirected && reason === 'blocked_target' ? `redirect to ${state.hop?.origin} refused: ${message}` : message;
       return {
         success: false,
         status_code: state.status,
@@ -169,11 +185,11 @@ export class HttpChecker implements OnModuleDestroy {
     };
 
     try {
-      const problem = this.policy.literalHostProblem(req.url);
-      if (problem) return failed('blocked_target', problem);
-      let hop: OutgoingRequest = { url: new URL(req.url), method: req.method, headers: outgoingHeaders(req.headers, req.body), body: req.body };
+      const prepared = this.prepare(req);
+      if (prepared.problem !== null) return failed('blocked_target', prepared.problem);
+      const { keepBody } = prepared;
+      let hop: OutgoingRequest = prepared;
       state.hop = hop;
-      const keepBody = needsBody(req.assertions ?? []);
 
       for (let redirects = 0; ; redirects++) {
         if (state.expired) throw deadlineFailure();
@@ -189,22 +205,19 @@ export class HttpChecker implements OnModuleDestroy {
         const next = matchesExpectedStatus(response.status, req.expectedStatus) ? null : redirectTarget(hop, response.status, response.headers.location);
         if (!next) return this.judge(req, hop, response, served, timingsNow(response.firstByteAt, response.endAt), checkedAt);
         if (redirects >= req.maxRedirects) {
-          return failed(
-            'too_many_redirects',
-            `more than ${req.maxRedirects} redirect${req.maxRedirects === 1 ? '' : 's'} (the next one to ${next.url.origin})`,
-          );
+          return failed('too_many_redirects', `more than ${req.maxRedirects} redirect${req.maxRedirects === 1 ? '' : 's'} (the next one to ${next.origin})`);
         }
         hop = next;
         state.hop = hop;
         state.redirected = true;
-        const hopProblem = this.policy.literalHostProblem(hop.url.href);
+        const hopProblem = this.policy.literalHostProblem(hop.href);
         if (hopProblem) return failed('blocked_target', hopProblem);
       }
     } catch (err) {
       // What the failed exchange got to: its status, and the cost of a connection it opened.
       if (state.current?.status) state.status = state.current.status;
       countConnection(state.current);
-      const url = state.hop?.url;
+      const url = state.hop ? new URL(state.hop.href) : undefined;
       const target = { host: url?.hostname ?? '?', port: url?.port || (url?.protocol === 'https:' ? 443 : 80) };
       const { reason, message } = classifyFailure(err, target, state.current?.requestWritten ? 'response' : 'connect');
       return failed(reason, message);
@@ -214,14 +227,41 @@ export class HttpChecker implements OnModuleDestroy {
     }
   }
 
+  private prepare(req: CheckRequest): PreparedRequest {
+    let prepared = this.prepared.get(req);
+    if (!prepared) {
+      const problem = this.policy.literalHostProblem(req.url);
+      if (problem !== null) prepared = { problem };
+      else {
+        const first = outgoingRequest(new URL(req.url), req.method, this.headersOf(req), req.body, req.url);
+        prepared = { ...first, origin: this.sharedOrigin(first.origin), problem: null, keepBody: needsBody(req.assertions ?? []) };
+      }
+      this.prepared.set(req, prepared);
+    }
+    return prepared;
+  }
+
+  /** Endpoints of one host share its origin string. */
+  private sharedOrigin(origin: string): string {
+    const known = this.origins.get(origin);
+    if (known !== undefined) return known;
+    if (this.origins.size >= MAX_SHARED_ORIGINS) this.origins.clear();
+    this.origins.set(origin, origin);
+    return origin;
+  }
+
+  private headersOf(req: CheckRequest): Record<string, string> {
+    if (req.body !== null) return outgoingHeaders(req.headers, req.body);
+    let headers = this.bodylessHeaders.get(req.headers);
+    if (!headers) this.bodylessHeaders.set(req.headers, (headers = outgoingHeaders(req.headers, null)));
+    return headers;
+  }
+
   /** Hands one request to undici and makes it the attempt's current exchange (the one its deadline fails). */
   private send(hop: OutgoingRequest, keepBody: boolean, state: { current: Exchange | null }): Exchange {
     const exchange = new Exchange(this.maxBodyBytes, keepBody, hop.method === 'HEAD', (ex) => (this.starting = ex));
     state.current = exchange;
-    this.agent.dispatch(
-      { origin: hop.url.origin, path: `${hop.url.pathname}${hop.url.search}`, method: hop.method, headers: hop.headers, body: hop.body },
-      exchange,
-    );
+    this.agent.dispatch({ origin: hop.origin, path: hop.path, method: hop.method, headers: hop.headers, body: hop.body }, exchange);
     return exchange;
   }
 
@@ -261,7 +301,7 @@ export class HttpChecker implements OnModuleDestroy {
       headers: response.headers,
       body,
       responseTimeMs: timings.total_ms,
-      protocol: hop.url.protocol,
+      protocol: protocolOf(hop),
       certificateValidTo: served?.connection?.certificateValidTo ?? null,
     });
     const failedAssertions = assertions.filter((a) => !a.passed);
@@ -301,6 +341,13 @@ function decodeBody(raw: Buffer, encoding: string | string[] | undefined, maxByt
     if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return null;
   }
   return raw.toString('utf8');
+}
+
+/** The attempt's outcome as the check's (the attempt built it and keeps no reference to it). */
+function withAttempts(outcome: AttemptOutcome, attempts: number): CheckOutcome {
+  const result = outcome as CheckOutcome;
+  result.attempts = attempts;
+  return result;
 }
 
 function round(ms: number): number {

@@ -1,4 +1,4 @@
-import { outgoingHeaders, redirectTarget, type OutgoingRequest } from './outgoing-request';
+import { outgoingHeaders, outgoingRequest, redirectTarget } from './outgoing-request';
 
 describe('outgoingHeaders', () => {
   it('lower-cases names, adds a user agent and drops headers undici manages', () => {
@@ -14,15 +14,15 @@ describe('outgoingHeaders', () => {
 });
 
 describe('redirectTarget', () => {
-  const post: OutgoingRequest = {
-    url: new URL('https://api.example.com/v1/login?x=1'),
-    method: 'POST',
-    headers: { authorization: 'Bearer t', cookie: 'a=1', 'content-type': 'application/json', 'x-trace': '1' },
-    body: '{}',
-  };
+  const post = outgoingRequest(
+    new URL('https://api.example.com/v1/login?x=1'),
+    'POST',
+    { authorization: 'Bearer t', cookie: 'a=1', 'content-type': 'application/json', 'x-trace': '1' },
+    '{}',
+  );
 
   it('resolves a relative Location against the current URL', () => {
-    expect(redirectTarget(post, 307, '../v2/login')?.url.href).toBe('https://api.example.com/v2/login');
+    expect(redirectTarget(post, 307, '../v2/login?y=2')).toMatchObject({ origin: 'https://api.example.com', path: '/v2/login?y=2' });
   });
 
   it('keeps method and body on 307/308, and turns 303 (and 301/302 after POST) into a GET without body', () => {

@@ -5,7 +5,7 @@ import type { WorkerIdentity } from '../worker-identity';
 import { CheckResultWriter, type WriteSettlement, CONCURRENT_WRITES, MAX_WAITING, WRITE_BATCH_DELAY_MS, WRITE_BATCH_SIZE } from './check-result-writer';
 
 function result(i: number, leaseUntil = new Date(Date.now() + 60_000)): ScheduledCheckResult {
-  return { endpointId: `e${i}`, endpointName: `e${i}`, slot: new Date(0), leaseUntil, outcome: { success: true } as CheckOutcome };
+  return { endpointId: `e${i}`, slot: new Date(0), leaseUntil, outcome: { success: true } as CheckOutcome };
 }
 
 // The warnings these tests provoke on purpose would only be noise.

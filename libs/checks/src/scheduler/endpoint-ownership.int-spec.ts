@@ -48,7 +48,6 @@ describe('owning endpoints and completing their slots (EndpointScheduleRepositor
   const row = async (id: string) => (await m.dataSource.getRepository(EndpointEntity).findOneByOrFail({ id }))!;
   const toResult = (c: OwnedEndpoint, o = outcome(true)): ScheduledCheckResult => ({
     endpointId: c.endpoint.id,
-    endpointName: c.endpoint.name,
     slot: c.slot,
     leaseUntil: new Date(Date.now() + 60_000),
     outcome: o,

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { VigilConfig } from '@vigil/config';
 import { EndpointScheduleRepository, type OwnedEndpoint, type ScheduledEndpoint } from '@vigil/endpoints';
+import type { CheckRequest } from '../check-types';
 import { checkRequestFrom, HttpChecker, worstCaseCheckMs } from '../checker';
 import { CheckResultWriter, type WriteSettlement } from './check-result-writer';
 import { SlotQueue } from './slot-queue';
@@ -41,7 +42,9 @@ interface QueuedEntry {
 
 /** One owned endpoint in memory. */
 interface Entry {
-  endpoint: ScheduledEndpoint;
+  id: string;
+  /** What the checker runs, built once per definition (the checker keeps its parsed form by this object). */
+  request: CheckRequest;
   intervalS: number;
   /** The due slot, ms since the epoch on the database's clock. */
   slotMs: number;
@@ -308,7 +311,8 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
     // The old entry's queued slot goes stale with it.
     if (entry) entry.version++;
     const next: Entry = {
-      endpoint: this.shared.endpoint(owned.endpoint),
+      id,
+      request: this.shared.request(owned.endpoint, this.config),
       intervalS: owned.intervalS,
       slotMs: owned.slot.getTime(),
       updatedAtMs: owned.updatedAtMs,
@@ -383,19 +387,19 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private launch(entry: Entry): void {
-    const { endpoint } = entry;
+    const { id, request } = entry;
     const slot = new Date(entry.slotMs);
     entry.phase = 'running';
     this.active++;
-    this.latestCheckDeadline = Math.max(this.latestCheckDeadline, Date.now() + worstCaseCheckMs(endpoint.timeoutMs, endpoint.retry));
+    this.latestCheckDeadline = Math.max(this.latestCheckDeadline, Date.now() + worstCaseCheckMs(request.timeoutMs, request.retry));
     const run = (async () => {
       try {
-        const outcome = await this.checker.check(checkRequestFrom(endpoint, this.config));
+        const outcome = await this.checker.check(request);
         entry.phase = 'writing';
-        this.writer.add({ endpointId: endpoint.id, endpointName: endpoint.name, slot, leaseUntil: new Date(this.ownedUntil), outcome });
+        this.writer.add({ endpointId: id, slot, leaseUntil: new Date(this.ownedUntil), outcome });
       } catch (err) {
         // The checker reports failures as outcomes; this is a bug. Try the endpoint again one interval later.
-        this.logger.error({ err, msg: `check of endpoint ${endpoint.id} threw; trying it again in ${entry.intervalS} s` });
+        this.logger.error({ err, msg: `check of endpoint ${id} threw; trying it again in ${entry.intervalS} s` });
         this.settleEntry(entry, { kind: 'retry', slotMs: this.dbNow() + entry.intervalS * 1000 });
       } finally {
         this.active--;
@@ -420,7 +424,7 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** A check of `entry` is over: forget it, apply a newer definition, or queue its next slot. */
   private settleEntry(entry: Entry, next: { kind: 'lost' } | { kind: 'retry'; slotMs: number }): void {
-    const id = entry.endpoint.id;
+    const { id } = entry;
     if (entry.gone || (next.kind === 'lost' && !entry.replacement)) {
       entry.phase = 'waiting';
       this.forget(id, entry);
@@ -429,7 +433,7 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
     if (entry.replacement) {
       const owned = entry.replacement;
       entry.replacement = undefined;
-      entry.endpoint = this.shared.endpoint(owned.endpoint);
+      entry.request = this.shared.request(owned.endpoint, this.config);
       entry.intervalS = owned.intervalS;
       entry.updatedAtMs = owned.updatedAtMs;
       // The slot the settlement gives is newer than the one read when the replacement was loaded.
@@ -452,14 +456,17 @@ const MAX_SHARED_VALUES = 10_000;
 class SharedValues {
   private readonly values = new Map<string, unknown>();
 
-  endpoint(e: ScheduledEndpoint): ScheduledEndpoint {
-    return {
-      ...e,
-      expectedStatus: this.share(e.expectedStatus),
-      headers: this.share(e.headers),
-      retry: this.share(e.retry),
-      assertions: this.share(e.assertions),
-    };
+  request(e: ScheduledEndpoint, config: VigilConfig): CheckRequest {
+    return checkRequestFrom(
+      {
+        ...e,
+        expectedStatus: this.share(e.expectedStatus),
+        headers: this.share(e.headers),
+        retry: this.share(e.retry),
+        assertions: this.share(e.assertions),
+      },
+      config,
+    );
   }
 
   private share<T>(value: T): T {
