@@ -189,6 +189,22 @@ describe('HttpChecker on loopback', () => {
       expect(outcome.assertions.map((a) => a.message)).toEqual([expect.any(String), expect.any(String), expect.any(String)]);
       expect(outcome.success).toBe(true);
     });
+
+    it('sends the same method, headers and body on every check of one request object (its first hop is worked out once)', async () => {
+      const req = request(target.url('/headers'), {
+        method: 'POST',
+        headers: { 'X-Api-Key': 'secret-value' },
+        body: '{"ping":"test"}',
+        assertions: [
+          { type: 'json_path', path: "$['x-api-key']", operator: 'eq', value: 'secret-value' },
+          { type: 'json_path', path: "$['content-length']", operator: 'eq', value: '15' },
+        ],
+      });
+      const outcomes = [];
+      for (let i = 0; i < 3; i++) outcomes.push(await checker.check(req));
+      expect(outcomes.map((o) => o.success)).toEqual([true, true, true]);
+      expect(target.hits('/headers')).toBe(3);
+    });
   });
 
   describe('failure reasons', () => {

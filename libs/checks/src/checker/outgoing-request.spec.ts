@@ -41,6 +41,13 @@ describe('redirectTarget', () => {
     expect(redirectTarget(post, 307, 'http://api.example.com/v1/login')?.headers.authorization).toBeUndefined();
   });
 
+  it('leaves the hop it redirects from as it was (an endpoint reuses its first hop on every check)', () => {
+    const frozen = Object.freeze({ ...post, headers: Object.freeze({ ...post.headers }) });
+    const before = JSON.stringify(frozen);
+    expect(redirectTarget(frozen, 303, 'https://other.example.com/')).toMatchObject({ method: 'GET', body: null, headers: { 'x-trace': '1' } });
+    expect(JSON.stringify(frozen)).toBe(before);
+  });
+
   it('does not follow non-redirects or redirects without a usable Location', () => {
     expect(redirectTarget(post, 200, '/x')).toBeNull();
     expect(redirectTarget(post, 304, '/x')).toBeNull();
