@@ -8,6 +8,7 @@ import { renderTable, round, summarize } from './support/report';
 import { assertRedisReachable, clearRedisPrefix, createScratchDatabase, redacted, type ScratchDatabase } from './support/scratch-services';
 import type { ControlMessage, ServersMessage, StartServers } from './support/server-protocol';
 import { currentCommit } from './support/run-info';
+import { intReader } from './support/settings';
 
 /**
  * `npm run bench:api`: throughput and latency of GET /api/v1/auth/me through Vigil's whole pipeline
@@ -30,13 +31,7 @@ interface Settings {
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
-  const int = (name: string, fallback: number, min: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name}=${raw}: expected a whole number ≥ ${min}`);
-    return n;
-  };
+  const int = intReader(env);
   return {
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',

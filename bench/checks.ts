@@ -11,6 +11,7 @@ import { round } from './support/report';
 import { assertRedisReachable, clearRedisPrefix, createScratchDatabase, redacted, type ScratchDatabase } from './support/scratch-services';
 import { WorkerProcess } from './support/worker-process';
 import { currentCommit } from './support/run-info';
+import { intReader } from './support/settings';
 
 /**
  * `npm run bench:checks`: the real check worker (apps/worker) on N endpoints sharing one interval, against
@@ -54,13 +55,7 @@ function startWorkerFlags(): string[] {
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
-  const int = (name: string, fallback: number, min: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name}=${raw}: expected a whole number ≥ ${min}`);
-    return n;
-  };
+  const int = intReader(env);
   const intervalS = int('BENCH_INTERVAL_S', 10, 1);
   const endpoints = int('BENCH_ENDPOINTS', 10_000, 1);
   return {

@@ -11,6 +11,7 @@ import { processCpu } from './support/proc-sampler';
 import { round } from './support/report';
 import { currentCommit } from './support/run-info';
 import { createScratchDatabase, redacted } from './support/scratch-services';
+import { intReader } from './support/settings';
 
 /**
  * `npm run bench:recorder`: what storing scheduled check results costs the database, statement by statement,
@@ -43,13 +44,7 @@ interface SizeResult {
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
-  const int = (name: string, fallback: number, min: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name}=${raw}: expected a whole number ≥ ${min}`);
-    return n;
-  };
+  const int = intReader(env);
   const sizes = (env.BENCH_BATCH_SIZES || '250,500,1000').split(',').map((s) => Number(s.trim()));
   if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`BENCH_BATCH_SIZES=${env.BENCH_BATCH_SIZES}: expected whole numbers ≥ 1`);
   const endpoints = int('BENCH_ENDPOINTS', 50_000, 1);

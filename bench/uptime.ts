@@ -16,6 +16,7 @@ import { currentCommit } from './support/run-info';
 import { createScratchDatabase, redacted, type ScratchDatabase } from './support/scratch-services';
 import { type EndpointProfile, UptimeFleet } from './support/uptime-fleet';
 import { type QueryTiming, renderUptimeTable, timeQuery, type UptimeRow } from './support/uptime-report';
+import { intReader } from './support/settings';
 
 /**
  * `npm run bench:uptime`: N endpoints × D days of checks at a fixed interval, folded into the uptime rollups
@@ -47,13 +48,7 @@ interface Settings {
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
-  const int = (name: string, fallback: number, min: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name}=${raw}: expected a whole number ≥ ${min}`);
-    return n;
-  };
+  const int = intReader(env);
   const endpoints = int('BENCH_ENDPOINTS', 1000, 1);
   const s = {
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',

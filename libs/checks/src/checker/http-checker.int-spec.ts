@@ -173,35 +173,21 @@ describe('HttpChecker on loopback', () => {
       expect(outcome.timings.dns_ms).toBeGreaterThanOrEqual(0);
     });
 
-    it('sends the endpoint method, headers and body', async () => {
-      const outcome = await checker.check(
-        request(target.url('/headers'), {
-          method: 'POST',
-          headers: { 'X-Api-Key': 'secret-value' },
-          body: '{"ping":"test"}',
-          assertions: [
-            { type: 'json_path', path: "$['x-api-key']", operator: 'eq', value: 'secret-value' },
-            { type: 'json_path', path: "$['content-type']", operator: 'eq', value: 'application/json' },
-            { type: 'json_path', path: "$['user-agent']", operator: 'contains', value: 'Vigil/' },
-          ],
-        }),
-      );
-      expect(outcome.assertions.map((a) => a.message)).toEqual([expect.any(String), expect.any(String), expect.any(String)]);
-      expect(outcome.success).toBe(true);
-    });
-
-    it('sends the same method, headers and body on every check of one request object (its first hop is worked out once)', async () => {
+    it('sends the endpoint method, headers and body, the same on every check of one request object (its first hop is worked out once)', async () => {
       const req = request(target.url('/headers'), {
         method: 'POST',
         headers: { 'X-Api-Key': 'secret-value' },
         body: '{"ping":"test"}',
         assertions: [
           { type: 'json_path', path: "$['x-api-key']", operator: 'eq', value: 'secret-value' },
+          { type: 'json_path', path: "$['content-type']", operator: 'eq', value: 'application/json' },
+          { type: 'json_path', path: "$['user-agent']", operator: 'contains', value: 'Vigil/' },
           { type: 'json_path', path: "$['content-length']", operator: 'eq', value: '15' },
         ],
       });
       const outcomes = [];
       for (let i = 0; i < 3; i++) outcomes.push(await checker.check(req));
+      expect(outcomes[0].assertions.map((a) => a.passed)).toEqual([true, true, true, true]);
       expect(outcomes.map((o) => o.success)).toEqual([true, true, true]);
       expect(target.hits('/headers')).toBe(3);
     });
