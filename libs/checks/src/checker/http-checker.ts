@@ -41,8 +41,6 @@ type AttemptOutcome = Omit<CheckOutcome, 'attempts'>;
  * itself is refused (a literal blocked address, a bad scheme), or its first hop and whether assertions read the body.
  */
 type PreparedRequest = { problem: string } | (OutgoingRequest & { problem: null; keepBody: boolean });
-/** Distinct origins kept for sharing; past this the table starts over (it only saves memory). */
-const MAX_SHARED_ORIGINS = 10_000;
 
 const SEND_HEADERS = 'undici:client:sendHeaders';
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -69,7 +67,6 @@ export class HttpChecker implements OnModuleDestroy {
   private readonly prepared = new WeakMap<CheckRequest, PreparedRequest>();
   /** Outgoing headers of body-less requests by their endpoint headers object (the scheduler shares equal ones). */
   private readonly bodylessHeaders = new WeakMap<object, Record<string, string>>();
-  private readonly origins = new Map<string, string>();
   /** The exchange undici is about to write (set in its onRequestStart, taken by the sendHeaders message). */
   private starting: Exchange | null = null;
   private closed = false;
@@ -102,7 +99,7 @@ export class HttpChecker implements OnModuleDestroy {
     for (let attempts = 1; ; attempts++) {
       const outcome = await this.attempt(req);
       // A blocked target stays blocked: retrying would only repeat the refusal.
-      if (outcome.success || attempts >= limit || outcome.reason === 'blocked_target') return withAttempts(outcome, attempts);
+      if (outcome.success || attempts >= limit || outcome.reason === 'blocked_target') return { ...outcome, attempts };
       await this.sleep(backoffDelayMs(req.retry, attempts - 1, this.random));
     }
   }
@@ -234,20 +231,11 @@ export class HttpChecker implements OnModuleDestroy {
       if (problem !== null) prepared = { problem };
       else {
         const first = outgoingRequest(new URL(req.url), req.method, this.headersOf(req), req.body, req.url);
-        prepared = { ...first, origin: this.sharedOrigin(first.origin), problem: null, keepBody: needsBody(req.assertions ?? []) };
+        prepared = { ...first, problem: null, keepBody: needsBody(req.assertions ?? []) };
       }
       this.prepared.set(req, prepared);
     }
     return prepared;
-  }
-
-  /** Endpoints of one host share its origin string. */
-  private sharedOrigin(origin: string): string {
-    const known = this.origins.get(origin);
-    if (known !== undefined) return known;
-    if (this.origins.size >= MAX_SHARED_ORIGINS) this.origins.clear();
-    this.origins.set(origin, origin);
-    return origin;
   }
 
   private headersOf(req: CheckRequest): Record<string, string> {
@@ -341,13 +329,6 @@ function decodeBody(raw: Buffer, encoding: string | string[] | undefined, maxByt
     if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return null;
   }
   return raw.toString('utf8');
-}
-
-/** The attempt's outcome as the check's (the attempt built it and keeps no reference to it). */
-function withAttempts(outcome: AttemptOutcome, attempts: number): CheckOutcome {
-  const result = outcome as CheckOutcome;
-  result.attempts = attempts;
-  return result;
 }
 
 function round(ms: number): number {
