@@ -361,6 +361,25 @@ describe('endpoints v1', () => {
       expect(expectEnvelope((await get(`/${id}`)).body)).toMatchObject({ interval: 60, method: 'GET' });
     });
 
+    it('reports the rules across fields (timeout vs interval, blocked literal host, body with GET, TLS on http) with the DTO errors, and writes nothing', async () => {
+      const body = endpointBody({ name: 'rules-with-bad-tags', tags: 'x', url: 'http://10.1.2.3/', interval: 20, timeout: 20, body: 'ping' });
+      const err = expectError(await post(body), 422, 'VAL_MULTIPLE_ERRORS');
+      expect(err.details).toEqual([
+        expect.objectContaining({ field: 'tags' }),
+        expect.objectContaining({ field: 'tags' }),
+        { field: 'timeout', message: 'timeout must be less than the interval (20 s)', value: 20 },
+        { field: 'url', message: expect.stringContaining('10.1.2.3 is a private address') },
+        { field: 'body', message: 'body is not allowed with GET' },
+      ]);
+      expect(await query(stack.db.url, 'SELECT id FROM endpoints WHERE name = $1', [body.name])).toEqual([]);
+      const { id } = await create({ interval: 60 });
+      const tls = { assertions: [{ type: 'tls_cert_days', operator: 'gte', value: 7 }], url: 'http://api.example.com/' };
+      expect(expectError(await patch(id, { ...tls, method: 'NOPE' }), 422, 'VAL_MULTIPLE_ERRORS').details).toEqual([
+        expect.objectContaining({ field: 'method' }),
+        { field: 'assertions[0].type', message: 'a tls_cert_days assertion needs an https url' },
+      ]);
+    });
+
     it('lists every problem of one request at once', async () => {
       const res = await post({ name: '', url: 'ftp://x', interval: 0, method: 'NOPE' });
       const err = expectError(res, 422, 'VAL_MULTIPLE_ERRORS');

@@ -299,6 +299,12 @@ endpoints:
         expect.stringMatching(/^endpoints\[0\]\.method: method must be one of/),
         'endpoints[0].interval: interval must not be less than 10',
       ]);
+      // The rules across fields too: the timeout against the interval, the literal host.
+      expect(await invalidDetails('endpoints:\n  - name: rules\n    url: http://10.0.0.9/\n    method: NOPE\n    interval: 20\n    timeout: 25\n')).toEqual([
+        expect.stringMatching(/^endpoints\[0\]\.method: method must be one of/),
+        'endpoints[0].timeout: timeout must be less than the interval (20 s)',
+        expect.stringMatching(/^endpoints\[0\]\.url: url is not allowed: 10\.0\.0\.9 is a private address/),
+      ]);
       const run = await cli('apply', write('bad-min-cli.yaml', text));
       expect(run.code).toBe(EX_DATAERR);
       expect(run.stderr).toMatch(/\n {2}endpoints\[0\]\.method: method must be one of .*\n {2}endpoints\[0\]\.interval: interval must not be less than 10\n$/);

@@ -5,3 +5,4 @@ export * from './min-from-config';
 export * from './is-instant';
 export * from './is-finite-number';
 export * from './is-clean-name';
+export * from './refused-dto-checks';

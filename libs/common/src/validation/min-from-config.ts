@@ -3,6 +3,7 @@ import { ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
 import type { VigilConfig } from '@vigil/config';
 import { getMetadataStorage, registerDecorator } from 'class-validator';
 import type { ErrorDetail } from '../errors/app-error';
+import { refusedDtoCheck } from './refused-dto-checks';
 import { flattenValidationErrors, shownValue } from './validation-details';
 
 /** The dotted paths of the numbers in VigilConfig (`checks.minIntervalS`). */
@@ -90,27 +91,42 @@ function isDto(value: unknown): value is object {
   return proto !== Object.prototype && proto !== null;
 }
 
-/** configuredMinimumProblems of `dto` and of every DTO nested in it (bulk items), named as flattenValidationErrors names fields. */
-function nestedMinimumProblems(dto: object, config: VigilConfig, parent: string): ErrorDetail[] {
-  const problems = configuredMinimumProblems(dto.constructor as DtoClass, dto, config, parent ? `${parent}.` : '');
+/**
+ * What the fields of `dto` that were not refused get wrong beyond their own checks, and the same for every DTO
+ * nested in it (bulk items), named as flattenValidationErrors names fields: the configured minimums, then the
+ * feature's rules registered for its class (registerRefusedDtoCheck).
+ */
+function nestedRuleProblems(dto: object, config: VigilConfig, parent: string, refused: ReadonlySet<string>): ErrorDetail[] {
+  const prefix = parent ? `${parent}.` : '';
+  const problems = configuredMinimumProblems(dto.constructor as DtoClass, dto, config, prefix);
+  const check = refusedDtoCheck(config, dto.constructor as DtoClass);
+  if (check) {
+    const isRefused = (field: string) => {
+      const name = `${prefix}${field}`;
+      for (const r of refused) if (r === name || r.startsWith(`${name}.`) || r.startsWith(`${name}[`)) return true;
+      return false;
+    };
+    problems.push(...check(dto, isRefused, prefix));
+  }
   for (const [key, value] of Object.entries(dto)) {
     const field = parent ? `${parent}.${key}` : key;
-    if (isDto(value)) problems.push(...nestedMinimumProblems(value, config, field));
-    else if (Array.isArray(value)) value.forEach((item, i) => isDto(item) && problems.push(...nestedMinimumProblems(item, config, `${field}[${i}]`)));
+    if (isDto(value)) problems.push(...nestedRuleProblems(value, config, field, refused));
+    else if (Array.isArray(value)) value.forEach((item, i) => isDto(item) && problems.push(...nestedRuleProblems(item, config, `${field}[${i}]`, refused)));
   }
   return problems;
 }
 
 /**
- * The details of a DTO class-validator refused: its errors, then the configured minimums that the fields it did not
- * refuse fall below. Without this, a body with a bad method and `interval: 5` got the method error, and the
- * interval's only once the method was fixed.
+ * The details of a DTO class-validator refused: its errors, then what the fields it did not refuse get wrong
+ * beyond their own checks: configured minimums, and the rules a feature registered for the DTO's class. Without
+ * this, a body with a bad method and `interval: 5` got the method error, and the interval's only once the method
+ * was fixed.
  */
 export function refusedDtoDetails(errors: ValidationError[], dto: object | undefined, config: VigilConfig, parent = ''): ErrorDetail[] {
   const details = flattenValidationErrors(errors, parent);
   if (!isDto(dto)) return details;
-  const refused = new Set(details.map((d) => d.field));
-  return [...details, ...nestedMinimumProblems(dto, config, parent).filter((d) => !refused.has(d.field))];
+  const refused = new Set(details.flatMap((d) => (d.field ? [d.field] : [])));
+  return [...details, ...nestedRuleProblems(dto, config, parent, refused).filter((d) => !d.field || !refused.has(d.field))];
 }
 
 /** Puts the configured value of every @MinFromConfig field of an OpenAPI document into its schema's `minimum`. */
