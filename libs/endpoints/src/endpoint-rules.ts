@@ -5,7 +5,6 @@ import { draftFromInput, draftOf, type EndpointDraft } from './endpoint-draft';
 import type { EndpointEntity } from './endpoint.entity';
 import { restoreMaskedHeaders } from './header-masking';
 import { TargetPolicy } from './target-policy';
-import { BulkUpdateItemDto } from './dto/bulk-endpoints.dto';
 import { CreateEndpointDto } from './dto/create-endpoint.dto';
 import { PatchEndpointDto } from './dto/update-endpoint.dto';
 
@@ -63,10 +62,9 @@ export class EndpointRules {
       },
     ];
     // A refused body is checked against these rules too, on the fields it did not refuse (VigilValidationPipe).
+    // PatchEndpointDto does not extend CreateEndpointDto (PartialType copies it); bulk update items extend PatchEndpointDto.
     registerRefusedDtoCheck(config, CreateEndpointDto, (dto, refused, prefix) => this.refusedProblems(dto, refused, 'replace', prefix));
-    for (const patch of [PatchEndpointDto, BulkUpdateItemDto]) {
-      registerRefusedDtoCheck(config, patch, (dto, refused, prefix) => this.refusedProblems(dto, refused, 'patch', prefix));
-    }
+    registerRefusedDtoCheck(config, PatchEndpointDto, (dto, refused, prefix) => this.refusedProblems(dto, refused, 'patch', prefix));
   }
 
   /**

@@ -14,8 +14,9 @@ export type RefusedDtoCheck = (dto: object, refused: (field: string) => boolean,
 const checksByConfig = new WeakMap<VigilConfig, Map<DtoClass, RefusedDtoCheck>>();
 
 /**
- * Registers `check` for DTOs of exactly `metatype` validated under `config` (VigilValidationPipe, the monitors file),
- * so a refused body's answer lists every problem at once instead of the rest only after the DTO errors are fixed.
+ * Registers `check` for DTOs of `metatype` and of classes extending it (a bulk item extending the PATCH body),
+ * validated under `config` (VigilValidationPipe, the monitors file), so a refused body's answer lists every
+ * problem at once instead of the rest only after the DTO errors are fixed.
  */
 export function registerRefusedDtoCheck(config: VigilConfig, metatype: DtoClass, check: RefusedDtoCheck): void {
   let checks = checksByConfig.get(config);
@@ -23,6 +24,13 @@ export function registerRefusedDtoCheck(config: VigilConfig, metatype: DtoClass,
   checks.set(metatype, check);
 }
 
+/** The check registered for `metatype` or the nearest class it extends. */
 export function refusedDtoCheck(config: VigilConfig, metatype: DtoClass): RefusedDtoCheck | undefined {
-  return checksByConfig.get(config)?.get(metatype);
+  const checks = checksByConfig.get(config);
+  if (!checks) return undefined;
+  for (let c: unknown = metatype; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    const check = checks.get(c as DtoClass);
+    if (check) return check;
+  }
+  return undefined;
 }
