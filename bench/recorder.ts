@@ -35,12 +35,21 @@ interface Settings {
   checksPerSize: number;
 }
 
+interface StepCost {
+  wall: number;
+  backendCpu: number | null;
+  clientCpu: number;
+}
+
 interface SizeResult {
   batchSize: number;
   batches: number;
   checks: number;
-  /** Per stored check, µs. backendCpu is null when the backend's /proc entry cannot be read. */
-  perCheck: Record<Step | 'total', { wall: number; backendCpu: number | null }>;
+  /**
+   * Per stored check, µs. backendCpu is null when the backend's /proc entry cannot be read; clientCpu is this
+   * process's CPU in the step (building parameters, sending, parsing the answer): what a worker pays for it.
+   */
+  perCheck: Record<Step | 'total', StepCost>;
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
@@ -86,11 +95,15 @@ async function measure(ds: DataSource, ids: string[], batchSize: number, checks:
   const cpuOf = () => processCpu(pid)?.seconds ?? null;
   const wall: Record<Step, number> = { lock: 0, insert: 0, states: 0, rollups: 0, commit: 0 };
   const cpu: Record<Step, number | null> = { lock: 0, insert: 0, states: 0, rollups: 0, commit: 0 };
+  const client: Record<Step, number> = { lock: 0, insert: 0, states: 0, rollups: 0, commit: 0 };
   const timed = async <T>(step: Step, run: () => Promise<T>): Promise<T> => {
     const c0 = cpuOf();
     const t0 = performance.now();
+    const u0 = process.cpuUsage();
     const value = await run();
+    const u1 = process.cpuUsage(u0);
     wall[step] += performance.now() - t0;
+    client[step] += u1.user + u1.system;
     const c1 = cpuOf();
     cpu[step] = c0 === null || c1 === null || cpu[step] === null ? null : cpu[step] + (c1 - c0);
     return value;
@@ -139,12 +152,20 @@ async function measure(ds: DataSource, ids: string[], batchSize: number, checks:
     stored += rows.length;
     batches++;
   }
-  const per = (step: Step) => ({ wall: round((wall[step] * 1000) / stored, 1), backendCpu: cpu[step] === null ? null : round((cpu[step]! * 1e6) / stored, 1) });
+  const per = (step: Step): StepCost => ({
+    wall: round((wall[step] * 1000) / stored, 1),
+    backendCpu: cpu[step] === null ? null : round((cpu[step]! * 1e6) / stored, 1),
+    clientCpu: round(client[step] / stored, 1),
+  });
   const perCheck = Object.fromEntries(STEPS.map((s) => [s, per(s)])) as SizeResult['perCheck'];
   const cpus = STEPS.map((s) => perCheck[s].backendCpu);
   perCheck.total = {
     wall: round(
       STEPS.reduce((sum, s) => sum + perCheck[s].wall, 0),
+      1,
+    ),
+    clientCpu: round(
+      STEPS.reduce((sum, s) => sum + perCheck[s].clientCpu, 0),
       1,
     ),
     backendCpu: cpus.includes(null)
@@ -159,7 +180,7 @@ async function measure(ds: DataSource, ids: string[], batchSize: number, checks:
 
 function renderTable(rows: SizeResult[]): string {
   const header = ['batch', 'checks', ...STEPS.map((s) => `${s} µs`), 'total µs'];
-  const cell = (v: { wall: number; backendCpu: number | null }) => `${v.wall.toFixed(1)} (${v.backendCpu === null ? '—' : v.backendCpu.toFixed(1)})`;
+  const cell = (v: StepCost) => `${v.wall.toFixed(1)} (${v.backendCpu === null ? '—' : v.backendCpu.toFixed(1)} / ${v.clientCpu.toFixed(1)})`;
   const body = rows.map((r) => [String(r.batchSize), String(r.checks), ...STEPS.map((s) => cell(r.perCheck[s])), cell(r.perCheck.total)]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
@@ -195,8 +216,10 @@ async function main(): Promise<void> {
     }
     const table = renderTable(rows);
     console.log(`\n${table}\n`);
-    console.log('Per stored check: wall µs of each step on one connection (in brackets: CPU of its PostgreSQL backend, from /proc; — when PostgreSQL');
-    console.log('is not a local process). lock = lockOwned, insert = CheckResultsRepository.insertMany, states = saveStates, rollups = fold.');
+    console.log('Per stored check: wall µs of each step on one connection (in brackets: CPU of its PostgreSQL backend, from /proc, — when PostgreSQL');
+    console.log(
+      'is not a local process / CPU of this client process, what a worker spends on the step). lock = lockOwned, insert = CheckResultsRepository.insertMany, states = saveStates, rollups = fold.',
+    );
     console.log('Sizes run one after the other on the same tables, so a later size also meets the rows the earlier ones stored.');
     mkdirSync(RESULTS_DIR, { recursive: true });
     const file = join(RESULTS_DIR, 'recorder.json');
