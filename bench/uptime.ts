@@ -185,12 +185,12 @@ async function fill(ds: DataSource, fleet: UptimeFleet, lanes: number, config: V
   return stats;
 }
 
-/** Raw rows of the subset, as CheckResultsRepository stores them (scheduled slots; no timings or assertions). */
+/** Raw rows of the subset, as CheckResultsRepository stores them (scheduled slots; timings all in the first byte; no assertions). */
 async function insertRaw(ds: DataSource, checks: RollupInput[]): Promise<void> {
   await ds.query(
-    `INSERT INTO check_results (endpoint_id, scheduled_for, checked_at, success, status_code, response_time_ms, reason, attempts, timings, manual, worker, in_maintenance)
+    `INSERT INTO check_results (endpoint_id, scheduled_for, checked_at, success, status_code, response_time_ms, reason, attempts, dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms, manual, worker, in_maintenance)
      SELECT endpoint_id, checked_at, checked_at, success, CASE WHEN success THEN 200 ELSE 503 END, rt, CASE WHEN success THEN NULL ELSE 'status_mismatch' END,
-            attempts, '{}'::jsonb, false, 'bench', in_maintenance
+            attempts, 0, 0, 0, rt, rt, false, 'bench', in_maintenance
      FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[], $4::int[], $5::smallint[], $6::boolean[]) AS u(endpoint_id, checked_at, success, rt, attempts, in_maintenance)`,
     [
       checks.map((c) => c.endpointId),

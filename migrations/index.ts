@@ -8,6 +8,7 @@ import { EndpointHotUpdates1764500000000 } from './1764500000000-endpoint-hot-up
 import { HotTablesWithoutForeignKeys1764600000000 } from './1764600000000-hot-tables-without-foreign-keys';
 import { UptimeCompaction1764700000000 } from './1764700000000-uptime-compaction';
 import { OwnedEndpoints1764800000000 } from './1764800000000-owned-endpoints';
+import { CheckResultTimingColumns1764900000000 } from './1764900000000-check-result-timing-columns';
 
 /** Every migration, oldest first. A new migration file is added here too. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   HotTablesWithoutForeignKeys1764600000000,
   UptimeCompaction1764700000000,
   OwnedEndpoints1764800000000,
+  CheckResultTimingColumns1764900000000,
 ];

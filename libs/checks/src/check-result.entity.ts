@@ -1,5 +1,27 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { AssertionResult, PhaseTimings } from './check-types';
+import type { AssertionResult } from './check-types';
+
+/** The phase timings of a stored result, one `real` column each (see PhaseTimings for what they measure). */
+export class PhaseTimingColumns {
+  @Column({ name: 'dns_ms', type: 'real' })
+  dns_ms: number;
+
+  @Column({ name: 'connect_ms', type: 'real' })
+  connect_ms: number;
+
+  @Column({ name: 'tls_ms', type: 'real' })
+  tls_ms: number;
+
+  @Column({ name: 'first_byte_ms', type: 'real' })
+  first_byte_ms: number;
+
+  @Column({ name: 'total_ms', type: 'real' })
+  total_ms: number;
+
+  /** Null (as read) or absent (as the checker gives it) when no connection served the request. */
+  @Column({ name: 'reused_connection', type: 'boolean', nullable: true })
+  reused_connection?: boolean | null;
+}
 
 /** One stored check: a scheduled slot (`scheduled_for`, at most one result per slot) or a manual run. */
 @Entity({ name: 'check_results' })
@@ -36,8 +58,8 @@ export class CheckResultEntity {
   @Column({ type: 'smallint' })
   attempts: number;
 
-  @Column({ type: 'jsonb' })
-  timings: PhaseTimings;
+  @Column(() => PhaseTimingColumns, { prefix: false })
+  timings: PhaseTimingColumns;
 
   @Column({ type: 'jsonb', default: () => `'[]'::jsonb` })
   assertions: AssertionResult[];

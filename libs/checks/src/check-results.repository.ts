@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type PgArrayElement, pgArrayLiteral } from '@vigil/database';
 import type { EntityManager } from 'typeorm';
 import { CheckResultEntity } from './check-result.entity';
-import type { CheckOutcome } from './check-types';
+import type { CheckOutcome, PhaseTimings } from './check-types';
 
 export interface NewCheckResult {
   endpointId: string;
@@ -18,50 +18,78 @@ export interface NewCheckResult {
 /** Longest failure message kept; the checker's messages are short, this only bounds a surprise. */
 const MAX_MESSAGE = 2000;
 
+/**
+ * One batch of rows sharing `manual` and `worker` (a scheduled batch is one worker's; a manual check is one
+ * row): those two travel once as scalars, the other columns as one array each. Timings are five `real`
+ * arrays, and an empty assertions list travels as NULL and is stored as the column's `[]`, so the database
+ * parses no JSON for a result without assertions.
+ */
+const INSERT_SQL = `
+  INSERT INTO check_results
+    (endpoint_id, scheduled_for, checked_at, success, status_code, response_time_ms, reason, message, attempts,
+     dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms, reused_connection, assertions, in_maintenance, manual, worker)
+  SELECT u.endpoint_id, to_timestamp(u.scheduled_for_ms / 1000), to_timestamp(u.checked_at_ms / 1000), u.success, u.status_code,
+         u.response_time_ms, u.reason, u.message, u.attempts,
+         u.dns_ms, u.connect_ms, u.tls_ms, u.first_byte_ms, u.total_ms, u.reused_connection,
+         COALESCE(u.assertions, '[]'::jsonb), u.in_maintenance, $18::boolean, $19::varchar
+  FROM unnest($1::uuid[], $2::float8[], $3::float8[], $4::boolean[], $5::int[], $6::int[], $7::varchar[], $8::text[], $9::smallint[],
+              $10::real[], $11::real[], $12::real[], $13::real[], $14::real[], $15::boolean[], $16::jsonb[], $17::boolean[])
+    AS u(endpoint_id, scheduled_for_ms, checked_at_ms, success, status_code, response_time_ms, reason, message, attempts,
+         dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms, reused_connection, assertions, in_maintenance)
+  ON CONFLICT (endpoint_id, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING
+  RETURNING id, endpoint_id, (extract(epoch FROM scheduled_for) * 1000)::float8 AS scheduled_for_ms`;
+
 /** The SQL that stores check results. */
 @Injectable()
 export class CheckResultsRepository {
   /**
-   * Stores a batch in one statement (unnest of one array per column). A slot that already has its result
-   * is skipped by the unique slot index (`ON CONFLICT DO NOTHING`), so a slot is never stored twice even
-   * if it ran twice; only the rows actually inserted are returned.
+   * Stores a batch in one statement per (manual, worker) pair in it (unnest of one array per column). A slot
+   * that already has its result is skipped by the unique slot index (`ON CONFLICT DO NOTHING`), so a slot is
+   * never stored twice even if it ran twice; only the rows actually inserted are returned, in input order.
    *
    * This runs for every scheduled check, so it sends timestamps as epoch milliseconds and reads back only
    * the generated ids: the returned entities are built from what was inserted (the same values the table
    * now holds: `timestamptz(3)` keeps whole milliseconds, the rest is stored as given).
    */
   async insertMany(manager: EntityManager, rows: NewCheckResult[]): Promise<CheckResultEntity[]> {
-    if (rows.length === 0) return [];
-    const values = rows.map(toStoredValues);
+    const groups = new Map<string, StoredValues[]>();
+    rows.forEach((row, index) => {
+      const key = `${row.manual}|${row.worker === null ? '' : `=${row.worker}`}`;
+      const group = groups.get(key);
+      if (group) group.push(toStoredValues(row, index));
+      else groups.set(key, [toStoredValues(row, index)]);
+    });
+    const stored: Array<{ index: number; entity: CheckResultEntity }> = [];
+    for (const group of groups.values()) stored.push(...(await this.insertGroup(manager, group)));
+    if (groups.size > 1) stored.sort((a, b) => a.index - b.index);
+    return stored.map((s) => s.entity);
+  }
+
+  private async insertGroup(manager: EntityManager, values: StoredValues[]): Promise<Array<{ index: number; entity: CheckResultEntity }>> {
     const col = (pick: (v: StoredValues) => PgArrayElement) => pgArrayLiteral(values.map(pick));
-    const inserted: InsertedRow[] = await manager.query(
-      `INSERT INTO check_results
-         (endpoint_id, scheduled_for, checked_at, success, status_code, response_time_ms, reason, message, attempts, timings, assertions, manual, worker, in_maintenance)
-       SELECT u.endpoint_id, to_timestamp(u.scheduled_for_ms / 1000), to_timestamp(u.checked_at_ms / 1000), u.success, u.status_code,
-              u.response_time_ms, u.reason, u.message, u.attempts, u.timings, u.assertions, u.manual, u.worker, u.in_maintenance
-       FROM unnest($1::uuid[], $2::float8[], $3::float8[], $4::boolean[], $5::int[], $6::int[], $7::varchar[],
-                   $8::text[], $9::smallint[], $10::jsonb[], $11::jsonb[], $12::boolean[], $13::varchar[], $14::boolean[])
-         AS u(endpoint_id, scheduled_for_ms, checked_at_ms, success, status_code, response_time_ms, reason,
-              message, attempts, timings, assertions, manual, worker, in_maintenance)
-       ON CONFLICT (endpoint_id, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING
-       RETURNING id, endpoint_id, (extract(epoch FROM scheduled_for) * 1000)::float8 AS scheduled_for_ms`,
-      [
-        col((v) => v.row.endpointId),
-        col((v) => v.row.scheduledFor?.getTime() ?? null),
-        col((v) => v.row.outcome.checked_at.getTime()),
-        col((v) => v.row.outcome.success),
-        col((v) => v.row.outcome.status_code),
-        col((v) => v.responseTimeMs),
-        col((v) => v.row.outcome.reason),
-        col((v) => v.message),
-        col((v) => v.row.outcome.attempts),
-        col((v) => JSON.stringify(v.row.outcome.timings)),
-        col((v) => (v.row.outcome.assertions?.length ? JSON.stringify(v.row.outcome.assertions) : '[]')),
-        col((v) => v.row.manual),
-        col((v) => v.row.worker),
-        col((v) => v.row.inMaintenance ?? false),
-      ],
-    );
+    const timing = (pick: (t: PhaseTimings) => number) => pgArrayLiteral(values.map((v) => pick(v.row.outcome.timings)));
+    const { manual, worker } = values[0].row;
+    const inserted: InsertedRow[] = await manager.query(INSERT_SQL, [
+      col((v) => v.row.endpointId),
+      col((v) => v.row.scheduledFor?.getTime() ?? null),
+      col((v) => v.row.outcome.checked_at.getTime()),
+      col((v) => v.row.outcome.success),
+      col((v) => v.row.outcome.status_code),
+      col((v) => v.responseTimeMs),
+      col((v) => v.row.outcome.reason),
+      col((v) => v.message),
+      col((v) => v.row.outcome.attempts),
+      timing((t) => t.dns_ms),
+      timing((t) => t.connect_ms),
+      timing((t) => t.tls_ms),
+      timing((t) => t.first_byte_ms),
+      timing((t) => t.total_ms),
+      col((v) => v.row.outcome.timings.reused_connection ?? null),
+      col((v) => (v.row.outcome.assertions?.length ? JSON.stringify(v.row.outcome.assertions) : null)),
+      col((v) => v.row.inMaintenance ?? false),
+      manual,
+      worker,
+    ]);
     return matchInserted(values, inserted);
   }
 }
@@ -74,13 +102,16 @@ interface InsertedRow {
 
 interface StoredValues {
   row: NewCheckResult;
+  /** Position in the batch given to insertMany. */
+  index: number;
   responseTimeMs: number;
   message: string | null;
 }
 
-function toStoredValues(row: NewCheckResult): StoredValues {
+function toStoredValues(row: NewCheckResult, index: number): StoredValues {
   return {
     row,
+    index,
     responseTimeMs: Math.max(0, Math.round(row.outcome.response_time_ms)),
     message: row.outcome.message?.slice(0, MAX_MESSAGE) ?? null,
   };
@@ -91,7 +122,7 @@ function toStoredValues(row: NewCheckResult): StoredValues {
  * endpoint). Rows are inserted in input order and ids grow in insertion order, so rows sharing a key take
  * its ids in turn; a row skipped by ON CONFLICT finds none left and is not returned.
  */
-function matchInserted(values: StoredValues[], inserted: InsertedRow[]): CheckResultEntity[] {
+function matchInserted(values: StoredValues[], inserted: InsertedRow[]): Array<{ index: number; entity: CheckResultEntity }> {
   const key = (endpointId: string, slotMs: number | null) => `${endpointId}|${slotMs ?? 'manual'}`;
   const idsByKey = new Map<string, string[]>();
   for (const r of inserted.sort((a, b) => compareIds(a.id, b.id))) {
@@ -100,10 +131,10 @@ function matchInserted(values: StoredValues[], inserted: InsertedRow[]): CheckRe
     if (ids) ids.push(r.id);
     else idsByKey.set(k, [r.id]);
   }
-  const entities: CheckResultEntity[] = [];
+  const entities: Array<{ index: number; entity: CheckResultEntity }> = [];
   for (const v of values) {
     const id = idsByKey.get(key(v.row.endpointId, v.row.scheduledFor?.getTime() ?? null))?.shift();
-    if (id !== undefined) entities.push(toEntity(id, v));
+    if (id !== undefined) entities.push({ index: v.index, entity: toEntity(id, v) });
   }
   return entities;
 }

@@ -7,7 +7,8 @@ import { EndpointsService } from '@vigil/endpoints';
 import type { Request } from 'express';
 import type { Repository, SelectQueryBuilder } from 'typeorm';
 import { CheckRecorder } from './check-recorder';
-import { CheckResultEntity } from './check-result.entity';
+import { CheckResultEntity, type PhaseTimingColumns } from './check-result.entity';
+import type { PhaseTimings } from './check-types';
 import { checkRequestFrom, HttpChecker } from './checker';
 import type { CheckResultDto } from './dto/check-result.dto';
 import { CHECK_RESULT_SORT_FIELDS, type CheckResultFilterDto } from './dto/list-check-results.dto';
@@ -119,9 +120,17 @@ export function toCheckResultDto(row: CheckResultEntity): CheckResultDto {
     reason: row.reason,
     message: row.message,
     attempts: row.attempts,
-    timings: row.timings,
+    timings: toPhaseTimings(row.timings),
     assertions: row.assertions,
     manual: row.manual,
     in_maintenance: row.inMaintenance,
   };
+}
+
+/** The stored timing columns as the API shows them: reused_connection is left out when no connection served the request. */
+function toPhaseTimings(t: PhaseTimingColumns): PhaseTimings {
+  const { dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms, reused_connection } = t;
+  const timings: PhaseTimings = { dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms };
+  if (reused_connection !== null && reused_connection !== undefined) timings.reused_connection = reused_connection;
+  return timings;
 }
