@@ -9,6 +9,7 @@ import { HotTablesWithoutForeignKeys1764600000000 } from './1764600000000-hot-ta
 import { UptimeCompaction1764700000000 } from './1764700000000-uptime-compaction';
 import { OwnedEndpoints1764800000000 } from './1764800000000-owned-endpoints';
 import { CheckResultTimingColumns1764900000000 } from './1764900000000-check-result-timing-columns';
+import { CheckResultsWithoutTimeIndex1764910000000 } from './1764910000000-check-results-without-time-index';
 
 /** Every migration, oldest first. A new migration file is added here too. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   UptimeCompaction1764700000000,
   OwnedEndpoints1764800000000,
   CheckResultTimingColumns1764900000000,
+  CheckResultsWithoutTimeIndex1764910000000,
 ];

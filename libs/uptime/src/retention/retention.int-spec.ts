@@ -53,8 +53,8 @@ const TABLES = Object.keys(PLAN) as Table[];
 async function seed(ds: DataSource, endpointId: string): Promise<void> {
   const raw = [...PLAN.check_results.old, ...PLAN.check_results.kept].map((t) => new Date(t));
   await ds.query(
-    `INSERT INTO check_results (endpoint_id, checked_at, success, response_time_ms, attempts, timings)
-     SELECT $1, t, true, 10, 1, '{}'::jsonb FROM unnest($2::timestamptz[]) AS t`,
+    `INSERT INTO check_results (endpoint_id, checked_at, success, response_time_ms, attempts, dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms)
+     SELECT $1, t, true, 10, 1, 0, 0, 0, 10, 10 FROM unnest($2::timestamptz[]) AS t`,
     [endpointId, raw],
   );
   for (const table of ['uptime_minute', 'uptime_hour', 'uptime_day'] as const) {
@@ -126,6 +126,31 @@ describe('RetentionService (real PostgreSQL)', () => {
     const again = expectRan(await new RetentionService(ds, config(), new UptimeRollupsRepository()).runOnce(NOW));
     expect(again.deleted).toBe(0);
     for (const table of TABLES) expect(await times(ds, table)).toEqual(sorted(PLAN[table].kept));
+  });
+
+  it('walks every endpoint for raw results, more endpoints than a batch holds, and deletes only their old rows', async () => {
+    const more = await insertEndpoints(
+      ds,
+      Array.from({ length: 3 * BATCH + 1 }, () => ({ url: 'http://127.0.0.1:1/', intervalS: 60 })),
+    );
+    const old = [RAW_CUTOFF - 1, RAW_CUTOFF - DAY];
+    const kept = [RAW_CUTOFF, NOW.getTime() - 1];
+    for (const e of more) {
+      await ds.query(
+        `INSERT INTO check_results (endpoint_id, checked_at, success, response_time_ms, attempts, dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms)
+         SELECT $1, t, true, 10, 1, 0, 0, 0, 10, 10 FROM unnest($2::timestamptz[]) AS t`,
+        [e.id, [...old, ...kept].map((t) => new Date(t))],
+      );
+    }
+    const run = expectRan(await new RetentionService(ds, config(), new UptimeRollupsRepository()).runOnce(NOW));
+    expect(run.tables.find((t) => t.table === 'check_results')).toMatchObject({ deleted: PLAN.check_results.old.length + more.length * old.length });
+    const left: Array<{ endpoint_id: string; t: Date }> = await ds.query(
+      `SELECT endpoint_id, checked_at AS t FROM check_results ORDER BY endpoint_id, checked_at`,
+    );
+    const byEndpoint = new Map<string, number[]>();
+    for (const r of left) byEndpoint.set(r.endpoint_id, [...(byEndpoint.get(r.endpoint_id) ?? []), r.t.getTime()]);
+    expect(byEndpoint.get(endpointId)).toEqual(sorted(PLAN.check_results.kept));
+    for (const e of more) expect(byEndpoint.get(e.id)).toEqual(kept);
   });
 
   it('keeps the minute rows of hours not compacted yet, however old: their hour and day rows are still to be made of them', async () => {

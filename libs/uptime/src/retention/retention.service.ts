@@ -104,23 +104,66 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async trim(runner: QueryRunner, target: RetentionTarget, cutoff: Date): Promise<RetentionTableResult> {
+    if (target.table === 'check_results') return this.trimResults(runner, cutoff);
     const { table, timeColumn } = target;
-    const batchSize = this.config.retention.batchSize;
     // The inner select walks the time index; the outer condition is re-checked on the row actually deleted.
     const sql = `DELETE FROM ${table}
       WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE ${timeColumn} < $1 LIMIT $2))
         AND ${timeColumn} < $1`;
+    return this.inBatches(table, cutoff, (batchSize) => this.deleteBatch(runner, sql, [cutoff, batchSize]));
+  }
+
+  /**
+   * Raw results have no index on time alone (every check would pay for it): they are found endpoint by
+   * endpoint through (endpoint_id, checked_at), walking the endpoints in id order, `batchSize` of them at a
+   * time. Results of an endpoint that no longer exists are not reached, and need not be: deleting an
+   * endpoint deletes its results.
+   */
+  private async trimResults(runner: QueryRunner, cutoff: Date): Promise<RetentionTableResult> {
+    const batchSize = this.config.retention.batchSize;
+    const sql = `DELETE FROM check_results
+      WHERE ctid = ANY(ARRAY(
+          SELECT r.ctid FROM unnest($3::uuid[]) AS e(id)
+          CROSS JOIN LATERAL (SELECT ctid FROM check_results c WHERE c.endpoint_id = e.id AND c.checked_at < $1 LIMIT $2) r
+          LIMIT $2))
+        AND checked_at < $1`;
+    let after: string | null = null;
     let deleted = 0;
     let batches = 0;
     while (!this.job.stopped) {
-      // Autocommit: every batch is its own short transaction.
-      const result = (await runner.query(sql, [cutoff, batchSize], true)) as { affected?: number };
-      const affected = result.affected ?? 0;
+      const rows: Array<{ id: string }> = await runner.query(`SELECT id FROM endpoints WHERE $1::uuid IS NULL OR id > $1 ORDER BY id LIMIT $2`, [
+        after,
+        batchSize,
+      ]);
+      const ids = rows.map((r) => r.id);
+      if (ids.length === 0) break;
+      const group = await this.inBatches('check_results', cutoff, (n) => this.deleteBatch(runner, sql, [cutoff, n, ids]));
+      deleted += group.deleted;
+      batches += group.batches;
+      if (ids.length < batchSize) break;
+      after = ids[ids.length - 1];
+    }
+    return { table: 'check_results', cutoff, deleted, batches };
+  }
+
+  /** Runs `batch` (deleting at most batchSize rows) until one deletes fewer, pausing in between. */
+  private async inBatches(table: RetentionTarget['table'], cutoff: Date, batch: (batchSize: number) => Promise<number>): Promise<RetentionTableResult> {
+    const batchSize = this.config.retention.batchSize;
+    let deleted = 0;
+    let batches = 0;
+    while (!this.job.stopped) {
+      const affected = await batch(batchSize);
       deleted += affected;
       batches++;
       if (affected < batchSize) break;
       await this.pause();
     }
     return { table, cutoff, deleted, batches };
+  }
+
+  /** One batch, in autocommit: every batch is its own short transaction. */
+  private async deleteBatch(runner: QueryRunner, sql: string, params: unknown[]): Promise<number> {
+    const result = (await runner.query(sql, params, true)) as { affected?: number };
+    return result.affected ?? 0;
   }
 }
