@@ -63,23 +63,30 @@ const addTo = (unit: RollupUnit, source: string) => `
     rt_hist = t.rt_hist + excluded.rt_hist`;
 
 /**
- * The hot path, one statement per batch: every result goes into its minute row; only the late ones, whose
- * hour is already compacted (before the watermark), also go into their hour and day rows, which nothing
- * will recompute again. A successful check adds 10^(9·bucket) to the histogram: one count in its bucket's
- * field (see LatencyHistogram), written as the literal `1e<n>` (parsing it is exact and cheaper than
- * power()). The bucket is computed here from the one layout (latency-buckets.ts), never in SQL.
+ * A batch's results as the rollups add them, from the arrays fold() sends. A successful check adds
+ * 10^(9·bucket) to the histogram: one count in its bucket's field (see LatencyHistogram), written as the
+ * literal `1e<n>` (parsing it is exact and cheaper than power()). The bucket is computed in fold() from the
+ * one layout (latency-buckets.ts), never in SQL.
  */
-const FOLD_SQL = `
-  WITH r AS (
+const BATCH_SOURCE = `(
     SELECT endpoint_id, to_timestamp(checked_at_ms / 1000) AS checked_at, success, rt, attempts, in_maintenance,
            CASE WHEN success THEN ('1e' || ${FIELD_DIGITS} * bucket)::numeric ELSE 0 END AS hist
     FROM unnest($1::uuid[], $2::float8[], $3::boolean[], $4::int[], $5::int[], $6::boolean[], $7::int[])
       AS u(endpoint_id, checked_at_ms, success, rt, attempts, in_maintenance, bucket)
-  ),
-  late AS (SELECT * FROM r WHERE checked_at < (SELECT compacted_until FROM uptime_compaction)),
-  minute_rows AS (${addTo('minute', 'r')}),
-  hour_rows AS (${addTo('hour', 'late')})
-  ${addTo('day', 'late')}`;
+  ) AS r`;
+
+/**
+ * The hot path, one statement per batch: every result goes into its minute row, and the statement answers
+ * with the compaction watermark as of its own snapshot (taken after the hour locks are held). Only the late
+ * results, before the watermark, then go into their hour and day rows too (FOLD_LATE_SQL): nothing will
+ * recompute those hours again. Most batches have none, so they pay for the minute rows alone.
+ */
+const FOLD_SQL = `
+  WITH minute_rows AS (${addTo('minute', BATCH_SOURCE)})
+  SELECT (extract(epoch FROM compacted_until) * 1000)::float8 AS compacted_until_ms FROM uptime_compaction`;
+const FOLD_LATE_SQL = `
+  WITH hour_rows AS (${addTo('hour', BATCH_SOURCE)})
+  ${addTo('day', BATCH_SOURCE)}`;
 
 /**
  * Recomputes the rows of one bucket of `unit` from the finer rows inside it: sums replace what the row held
@@ -118,18 +125,9 @@ export class UptimeRollupsRepository {
     if (results.length === 0) return;
     const hours = [...new Set(results.map((r) => hourNumber(r.checkedAt.getTime())))].sort((a, b) => a - b);
     await m.query(`SELECT pg_advisory_xact_lock_shared(${HOUR_LOCK_CLASS}, h) FROM unnest($1::int[]) AS h`, [hours]);
-    // Array literals and epoch milliseconds: pg would format every Date of every batch as text, one by one.
-    const col = (pick: (r: RollupInput) => PgArrayElement) => pgArrayLiteral(results.map(pick));
-    const rt = results.map((r) => Math.max(0, Math.round(r.responseTimeMs)));
-    await m.query(FOLD_SQL, [
-      col((r) => r.endpointId),
-      col((r) => r.checkedAt.getTime()),
-      col((r) => r.success),
-      pgArrayLiteral(rt),
-      col((r) => r.attempts),
-      col((r) => r.inMaintenance),
-      pgArrayLiteral(rt.map(bucketOf)),
-    ]);
+    const [{ compacted_until_ms: compactedUntilMs }]: Array<{ compacted_until_ms: number }> = await m.query(FOLD_SQL, foldParams(results));
+    const late = results.filter((r) => r.checkedAt.getTime() < compactedUntilMs);
+    if (late.length) await m.query(FOLD_LATE_SQL, foldParams(late));
   }
 
   /** The watermark, locked until the transaction ends (compaction runs one at a time through it). */
@@ -169,4 +167,19 @@ export class UptimeRollupsRepository {
     if (!row) throw new Error('uptime_compaction holds no watermark row (did the migrations run?)');
     return row.compacted_until;
   }
+}
+
+/** The parameters of BATCH_SOURCE: array literals and epoch milliseconds (pg would format every Date of every batch as text, one by one). */
+function foldParams(results: readonly RollupInput[]): string[] {
+  const col = (pick: (r: RollupInput) => PgArrayElement) => pgArrayLiteral(results.map(pick));
+  const rt = results.map((r) => Math.max(0, Math.round(r.responseTimeMs)));
+  return [
+    col((r) => r.endpointId),
+    col((r) => r.checkedAt.getTime()),
+    col((r) => r.success),
+    pgArrayLiteral(rt),
+    col((r) => r.attempts),
+    col((r) => r.inMaintenance),
+    pgArrayLiteral(rt.map(bucketOf)),
+  ];
 }
