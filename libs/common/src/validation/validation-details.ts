@@ -11,11 +11,32 @@ export function shownValue(field: string, value: unknown): unknown {
   return undefined;
 }
 
+/**
+ * Constraints that check what kind of value a field holds. When one of them fails, the field's other
+ * constraints were checked against a value of the wrong kind ("tags must contain no more than 20 elements"
+ * for `"tags": "x"`): only the kind is reported.
+ */
+const KIND_CONSTRAINTS = ['isArray', 'isObject'] as const;
+
+/** The messages worth showing of one field's failed constraints. */
+function shownMessages(constraints: Record<string, string> | undefined): string[] {
+  if (!constraints) return [];
+  const kind = KIND_CONSTRAINTS.find((name) => name in constraints);
+  if (kind) {
+    // Whether the field is allowed at all still counts; everything else was about the wrong kind of value.
+    return Object.entries(constraints)
+      .filter(([name]) => name === kind || name === 'whitelistValidation' || name === 'isDefined')
+      .map(([, message]) => message);
+  }
+  return Object.values(constraints);
+}
+
+/** class-validator's errors as envelope details, one per failed constraint, fields named as paths (`items[2].url`). */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   for (const e of errors) {
     const field = parent ? (/^\d+$/.test(e.property) ? `${parent}[${e.property}]` : `${parent}.${e.property}`) : e.property;
-    for (const message of Object.values(e.constraints ?? {})) {
+    for (const message of shownMessages(e.constraints)) {
       const text = message.replace(/^property (\S+) should not exist$/, 'unknown field $1 is not allowed');
       details.push({ field, message: text, value: shownValue(field, e.value) });
     }
