@@ -22,7 +22,7 @@ function owned(id: string, slotMs: number, intervalS = 10, updatedAtMs = 1): Own
  * Fakes for the database (the rows this worker owns and the free pool), the checker and the writer: the
  * loop's rules need no I/O. The database's clock is the fake clock (offset 0).
  */
-function harness(env: Record<string, string> = {}) {
+function harness(env: Record<string, string> = {}, dbClockAheadMs = 0) {
   const config = loadConfig({
     NODE_ENV: 'test',
     CHECK_CONCURRENCY: '3',
@@ -41,7 +41,7 @@ function harness(env: Record<string, string> = {}) {
   let inFlight = 0;
   let peak = 0;
   const schedule = {
-    heartbeat: jest.fn(async () => ({ continued: true, dbNowMs: Date.now() })),
+    heartbeat: jest.fn(async () => ({ continued: true, dbNowMs: Date.now() + dbClockAheadMs })),
     poolStats: jest.fn(async () => ({ ...stats, active: stats.active || rows.size + free.length })),
     liveWorkers: jest.fn(async () => stats.live),
     anyFree: jest.fn(async () => free.length > 0),
@@ -69,15 +69,15 @@ function harness(env: Record<string, string> = {}) {
           peak = Math.max(peak, inFlight);
           pending.push(() => {
             inFlight--;
-            resolve({ success: true } as CheckOutcome);
+            resolve({ success: true, checked_at: new Date() } as CheckOutcome);
           });
         }),
     ),
   } as unknown as HttpChecker;
-  const written: Array<{ endpointId: string; slot: Date }> = [];
+  const written: Array<{ endpointId: string; slot: Date; outcome: CheckOutcome }> = [];
   const writerState = { backedUp: false, onWritten: () => undefined as void, onSettled: (_s: WriteSettlement[]) => undefined as void };
   const writer = {
-    add: jest.fn((r: { endpointId: string; slot: Date }) => written.push(r)),
+    add: jest.fn((r: { endpointId: string; slot: Date; outcome: CheckOutcome }) => written.push(r)),
     close: jest.fn(async () => void calls.push('close')),
     pending: 0,
     get backedUp() {
@@ -160,6 +160,23 @@ describe('Scheduler', () => {
     await jest.advanceTimersByTimeAsync(30);
     expect(h.started.find((s) => s.id === 'later')).toEqual({ id: 'later', at: T0 + 2000 });
     expect(h.peak).toBe(3);
+    h.finishAll();
+    await h.scheduler.stop();
+  });
+
+  it("keeps slots and checked_at on the database's clock when this process's clock is behind it", async () => {
+    // The database is 5 s ahead: a slot due at database time T0 + 5 s is due now, local time T0.
+    const h = harness({}, 5000);
+    h.free.push(owned('a', T0 + 5000), owned('later', T0 + 6000));
+    h.scheduler.start();
+    await flush();
+    expect(h.started.map((s) => s.id)).toEqual(['a']);
+    h.finishAll();
+    await flush();
+    expect(h.written[0].outcome.checked_at.getTime()).toBeGreaterThanOrEqual(T0 + 5000);
+    expect(h.written[0].outcome.checked_at.getTime()).toBeLessThan(T0 + 5000 + 100);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(h.started.find((s) => s.id === 'later')!.at).toBe(T0 + 1000);
     h.finishAll();
     await h.scheduler.stop();
   });
