@@ -66,7 +66,7 @@ interface Entry {
    * under a lock). Kept as plain fields rather than an EndpointState: tens of thousands of entries live long.
    */
   knownStatus: EndpointStatus | null;
-  knownSinceMs: number;
+  knownSince: Date | null;
   knownFailures: number;
   knownSuccesses: number;
   knownCheckId: string | null;
@@ -333,7 +333,7 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
       touched: ++this.changes,
       name: owned.endpoint.name,
       knownStatus: null,
-      knownSinceMs: 0,
+      knownSince: null,
       knownFailures: 0,
       knownSuccesses: 0,
       knownCheckId: null,
@@ -479,7 +479,7 @@ function knownState(entry: Entry, slot: Date): EndpointState | undefined {
     name: entry.name,
     isActive: true,
     status: entry.knownStatus,
-    statusSince: new Date(entry.knownSinceMs),
+    statusSince: entry.knownSince!,
     consecutiveFailures: entry.knownFailures,
     consecutiveSuccesses: entry.knownSuccesses,
     intervalS: entry.intervalS,
@@ -495,7 +495,7 @@ function remember(entry: Entry, state: EndpointState): void {
     return;
   }
   entry.knownStatus = state.status;
-  entry.knownSinceMs = state.statusSince.getTime();
+  entry.knownSince = state.statusSince;
   entry.knownFailures = state.consecutiveFailures;
   entry.knownSuccesses = state.consecutiveSuccesses;
   entry.knownCheckId = state.lastCheckId;
