@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform } from 'node:os';
 import { join, relative } from 'node:path';
 import { CheckResultsRepository, type NewCheckResult } from '@vigil/checks';
-import { EndpointEntity, EndpointScheduleRepository, type EndpointState, type KnownAdvance } from '@vigil/endpoints';
+import { EndpointEntity, EndpointScheduleRepository } from '@vigil/endpoints';
 import { UptimeRollupsRepository } from '@vigil/uptime';
 import { DataSource, type EntityManager } from 'typeorm';
 import { EndpointFleet } from './support/endpoint-fleet';
@@ -17,27 +17,16 @@ import { intReader } from './support/settings';
  * `npm run bench:recorder`: what storing scheduled check results costs the database, statement by statement,
  * for several batch sizes. N endpoints owned by one worker; batch after batch (each of distinct endpoints,
  * walking all of them in a shuffled order, as a saturated worker does), one transaction runs the statements a
- * scheduled batch runs, through the repositories that run them (see CheckRecorder.settleScheduled), both ways
- * (WAYS): lock the owned rows, insert the results, write the endpoints' states and next slots; or write the
- * states the worker knows in one fenced update, then insert; then fold the results into the uptime rollups
- * and commit. One connection, so the backend's CPU (from /proc, when PostgreSQL runs on this
+ * scheduled batch runs, through the repositories that run them (see CheckRecorder.settleScheduled):
+ * lock the owned rows, insert the results, write the endpoints' states and next slots, fold the results into
+ * the uptime rollups, commit. One connection, so the backend's CPU (from /proc, when PostgreSQL runs on this
  * machine) is what these statements cost; wall time adds the round trips.
  */
 const REPO_ROOT = join(__dirname, '..', '..');
 const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 const WORKER = 'bench-recorder';
-const STEPS = ['lock', 'advance', 'insert', 'states', 'rollups', 'commit'] as const;
+const STEPS = ['lock', 'insert', 'states', 'rollups', 'commit'] as const;
 type Step = (typeof STEPS)[number];
-/**
- * The two ways a worker stores a batch (CheckRecorder.settleScheduled): `locking` locks the rows, reads
- * their state, then writes the new one (a result whose state the worker does not know yet); `known`
- * writes the new state in one fenced update (the steady state: the worker stored the previous result).
- */
-const WAYS = { locking: ['lock', 'insert', 'states', 'rollups', 'commit'], known: ['advance', 'insert', 'rollups', 'commit'] } as const satisfies Record<
-  string,
-  readonly Step[]
->;
-type Way = keyof typeof WAYS;
 
 interface Settings {
   databaseUrl: string;
@@ -53,7 +42,6 @@ interface StepCost {
 }
 
 interface SizeResult {
-  way: Way;
   batchSize: number;
   batches: number;
   checks: number;
@@ -61,7 +49,7 @@ interface SizeResult {
    * Per stored check, µs. backendCpu is null when the backend's /proc entry cannot be read; clientCpu is this
    * process's CPU in the step (building parameters, sending, parsing the answer): what a worker pays for it.
    */
-  perCheck: Partial<Record<Step, StepCost>> & { total: StepCost };
+  perCheck: Record<Step | 'total', StepCost>;
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
@@ -99,144 +87,101 @@ function resultFor(endpointId: string, slot: Date): NewCheckResult {
   };
 }
 
-/**
- * Stores `checks` results per way in batches of `batchSize`, the two ways taking turns batch by batch, so
- * both meet the same tables (sizes, rollup rows, dead tuples) and the same load on the machine.
- */
-async function measure(ds: DataSource, ids: string[], batchSize: number, checks: number): Promise<SizeResult[]> {
+async function measure(ds: DataSource, ids: string[], batchSize: number, checks: number): Promise<SizeResult> {
   const schedule = new EndpointScheduleRepository(ds.getRepository(EndpointEntity));
   const results = new CheckResultsRepository();
   const rollups = new UptimeRollupsRepository();
   const [{ pid }] = (await ds.query('SELECT pg_backend_pid() AS pid')) as Array<{ pid: number }>;
   const cpuOf = () => processCpu(pid)?.seconds ?? null;
-  const zero = () => Object.fromEntries(STEPS.map((st) => [st, 0])) as Record<Step, number>;
-  const ways = Object.keys(WAYS) as Way[];
-  const acc = Object.fromEntries(
-    ways.map((w) => [w, { wall: zero(), cpu: zero() as Record<Step, number | null>, client: zero(), stored: 0, batches: 0 }]),
-  ) as Record<Way, { wall: Record<Step, number>; cpu: Record<Step, number | null>; client: Record<Step, number>; stored: number; batches: number }>;
-  // The states as they are, read once; then kept as each batch leaves them (a worker has them from its previous results).
-  const known = new Map<string, EndpointState>();
-  await ds.transaction(async (m) => {
-    for (const st of (await schedule.lockOwned(m, WORKER, ids)).states) known.set(st.id, st);
-  });
-  const timed = async <T>(way: Way, step: Step, run: () => Promise<T>): Promise<T> => {
-    const a = acc[way];
+  const wall: Record<Step, number> = { lock: 0, insert: 0, states: 0, rollups: 0, commit: 0 };
+  const cpu: Record<Step, number | null> = { lock: 0, insert: 0, states: 0, rollups: 0, commit: 0 };
+  const client: Record<Step, number> = { lock: 0, insert: 0, states: 0, rollups: 0, commit: 0 };
+  const timed = async <T>(step: Step, run: () => Promise<T>): Promise<T> => {
     const c0 = cpuOf();
     const t0 = performance.now();
     const u0 = process.cpuUsage();
     const value = await run();
     const u1 = process.cpuUsage(u0);
-    a.wall[step] += performance.now() - t0;
-    a.client[step] += u1.user + u1.system;
+    wall[step] += performance.now() - t0;
+    client[step] += u1.user + u1.system;
     const c1 = cpuOf();
-    a.cpu[step] = c0 === null || c1 === null || a.cpu[step] === null ? null : a.cpu[step] + (c1 - c0);
+    cpu[step] = c0 === null || c1 === null || cpu[step] === null ? null : cpu[step] + (c1 - c0);
     return value;
   };
-  /** One more success of an endpoint that was up, due one second later (the saturated bench's interval). */
-  const advanceOf = (before: EndpointState, now: Date): KnownAdvance => ({
-    before,
-    after: { status: 'up', statusSince: before.statusSince, consecutiveFailures: 0, consecutiveSuccesses: before.consecutiveSuccesses + 1 },
-    check: { checkedAt: new Date(before.nextCheckAt.getTime() + 1), success: true, statusCode: 200, responseTimeMs: 3, reason: null },
-    nextCheckAt: new Date(Math.max(before.nextCheckAt.getTime() + 1000, now.getTime())),
-  });
-  const remember = (a: KnownAdvance) => known.set(a.before.id, { ...a.before, ...a.after, nextCheckAt: a.nextCheckAt });
-  /** lockOwned, insert, saveStates: the locking way. */
-  const storeLocking = async (m: EntityManager, batch: string[]) => {
-    const { now, states } = await timed('locking', 'lock', () => schedule.lockOwned(m, WORKER, batch));
-    const rows = await timed('locking', 'insert', () =>
-      results.insertMany(
-        m,
-        states.map((st) => resultFor(st.id, st.nextCheckAt)),
-      ),
-    );
-    const advances = states.map((st) => advanceOf(st, now));
-    const checkIds = new Map(rows.map((r) => [r.endpointId, r.id]));
-    await timed('locking', 'states', () =>
-      schedule.saveStates(
-        m,
-        advances.map((a) => ({
-          id: a.before.id,
-          ...a.after,
-          lastCheck: { id: checkIds.get(a.before.id)!, ...a.check },
-          nextCheckAt: a.nextCheckAt,
-        })),
-      ),
-    );
-    advances.forEach(remember);
-    return rows;
-  };
-  /** advanceKnown (the fenced state update, reserving the results' ids), then the insert: the known way. */
-  const storeKnown = async (m: EntityManager, batch: string[]) => {
-    const { planned, advanced } = await timed('known', 'advance', () =>
-      schedule.advanceKnown(m, WORKER, (now) => batch.map((id) => advanceOf(known.get(id)!, now))),
-    );
-    const rows = await timed('known', 'insert', () =>
-      results.insertMany(
-        m,
-        planned.map((a) => ({ ...resultFor(a.before.id, a.before.nextCheckAt), id: advanced.get(a) })),
-      ),
-    );
-    planned.forEach(remember);
-    return rows;
-  };
+  let stored = 0;
+  let batches = 0;
   let cursor = 0;
-  for (let turn = 0; ways.some((w) => acc[w].stored < checks); turn++) {
-    const way = ways[turn % ways.length];
-    if (acc[way].stored >= checks) continue;
+  while (stored < checks) {
     const batch: string[] = [];
     for (let i = 0; i < batchSize; i++, cursor = (cursor + 1) % ids.length) batch.push(ids[cursor]);
     const runner = ds.createQueryRunner();
     await runner.connect();
     await runner.startTransaction();
     const m: EntityManager = runner.manager;
-    const rows = way === 'locking' ? await storeLocking(m, batch) : await storeKnown(m, batch);
-    await timed(way, 'rollups', () =>
+    const { now, states } = await timed('lock', () => schedule.lockOwned(m, WORKER, batch));
+    const rows = await timed('insert', () =>
+      results.insertMany(
+        m,
+        states.map((s) => resultFor(s.id, s.nextCheckAt)),
+      ),
+    );
+    await timed('states', () =>
+      schedule.saveStates(
+        m,
+        rows.map((r) => ({
+          id: r.endpointId,
+          status: 'up' as const,
+          statusSince: new Date(0),
+          consecutiveFailures: 0,
+          consecutiveSuccesses: 1,
+          lastCheck: { id: r.id, checkedAt: r.checkedAt, success: true, statusCode: 200, responseTimeMs: 3, reason: null },
+          // One second later: the saturated bench's interval.
+          nextCheckAt: new Date(Math.max(r.scheduledFor!.getTime() + 1000, now.getTime())),
+        })),
+      ),
+    );
+    await timed('rollups', () =>
       rollups.fold(
         m,
         rows.map((r) => ({ endpointId: r.endpointId, checkedAt: r.checkedAt, success: true, responseTimeMs: 3, attempts: 1, inMaintenance: false })),
       ),
     );
-    await timed(way, 'commit', () => runner.commitTransaction());
+    await timed('commit', () => runner.commitTransaction());
     await runner.release();
-    if (rows.length !== batchSize) throw new Error(`a ${way} batch stored ${rows.length} of ${batchSize} results: the fleet is not owned as expected`);
-    acc[way].stored += rows.length;
-    acc[way].batches++;
+    if (rows.length !== batchSize) throw new Error(`a batch stored ${rows.length} of ${batchSize} results: the fleet is not owned as expected`);
+    stored += rows.length;
+    batches++;
   }
-  return ways.map((way) => {
-    const { wall, cpu, client, stored, batches } = acc[way];
-    const per = (step: Step): StepCost => ({
-      wall: round((wall[step] * 1000) / stored, 1),
-      backendCpu: cpu[step] === null ? null : round((cpu[step]! * 1e6) / stored, 1),
-      clientCpu: round(client[step] / stored, 1),
-    });
-    const steps: readonly Step[] = WAYS[way];
-    const costs = Object.fromEntries(steps.map((st) => [st, per(st)])) as Record<Step, StepCost>;
-    const cpus = steps.map((st) => costs[st].backendCpu);
-    const total: StepCost = {
-      wall: round(
-        steps.reduce((sum, st) => sum + costs[st].wall, 0),
-        1,
-      ),
-      clientCpu: round(
-        steps.reduce((sum, st) => sum + costs[st].clientCpu, 0),
-        1,
-      ),
-      backendCpu: cpus.includes(null)
-        ? null
-        : round(
-            cpus.reduce((x, y) => x! + y!, 0)!,
-            1,
-          ),
-    };
-    return { way, batchSize, batches, checks: stored, perCheck: { ...costs, total } };
+  const per = (step: Step): StepCost => ({
+    wall: round((wall[step] * 1000) / stored, 1),
+    backendCpu: cpu[step] === null ? null : round((cpu[step]! * 1e6) / stored, 1),
+    clientCpu: round(client[step] / stored, 1),
   });
+  const perCheck = Object.fromEntries(STEPS.map((s) => [s, per(s)])) as SizeResult['perCheck'];
+  const cpus = STEPS.map((s) => perCheck[s].backendCpu);
+  perCheck.total = {
+    wall: round(
+      STEPS.reduce((sum, s) => sum + perCheck[s].wall, 0),
+      1,
+    ),
+    clientCpu: round(
+      STEPS.reduce((sum, s) => sum + perCheck[s].clientCpu, 0),
+      1,
+    ),
+    backendCpu: cpus.includes(null)
+      ? null
+      : round(
+          cpus.reduce((a, b) => a! + b!, 0)!,
+          1,
+        ),
+  };
+  return { batchSize, batches, checks: stored, perCheck };
 }
 
 function renderTable(rows: SizeResult[]): string {
-  const header = ['way', 'batch', 'checks', ...STEPS.map((s) => `${s} µs`), 'total µs'];
-  const cell = (v: StepCost | undefined) =>
-    v ? `${v.wall.toFixed(1)} (${v.backendCpu === null ? '—' : v.backendCpu.toFixed(1)} / ${v.clientCpu.toFixed(1)})` : '—';
-  const body = rows.map((r) => [r.way, String(r.batchSize), String(r.checks), ...STEPS.map((s) => cell(r.perCheck[s])), cell(r.perCheck.total)]);
+  const header = ['batch', 'checks', ...STEPS.map((s) => `${s} µs`), 'total µs'];
+  const cell = (v: StepCost) => `${v.wall.toFixed(1)} (${v.backendCpu === null ? '—' : v.backendCpu.toFixed(1)} / ${v.clientCpu.toFixed(1)})`;
+  const body = rows.map((r) => [String(r.batchSize), String(r.checks), ...STEPS.map((s) => cell(r.perCheck[s])), cell(r.perCheck.total)]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
@@ -266,19 +211,16 @@ async function main(): Promise<void> {
     const ids = ((await ds.query('SELECT id FROM endpoints ORDER BY random()')) as Array<{ id: string }>).map((r) => r.id);
     const rows: SizeResult[] = [];
     for (const size of s.batchSizes) {
-      for (const r of await measure(ds, ids, size, s.checksPerSize)) {
-        rows.push(r);
-        log(`${r.way}, batch ${size}: ${r.perCheck.total.wall} µs per check`);
-      }
+      rows.push(await measure(ds, ids, size, s.checksPerSize));
+      log(`batch ${size}: ${rows[rows.length - 1].perCheck.total.wall} µs per check`);
     }
     const table = renderTable(rows);
     console.log(`\n${table}\n`);
     console.log('Per stored check: wall µs of each step on one connection (in brackets: CPU of its PostgreSQL backend, from /proc, — when PostgreSQL');
-    console.log('is not a local process / CPU of this client process, what a worker spends on the step). lock = lockOwned, advance = advanceKnown,');
-    console.log('insert = CheckResultsRepository.insertMany, states = saveStates, rollups = fold. locking: results whose endpoint state the worker');
-    console.log('does not know yet (first slot after adoption); known: the steady state, where it stored the previous result itself.');
-    console.log('The two ways take turns batch by batch; sizes run one after the other on the same tables, so a later size also meets');
-    console.log('the rows the earlier ones stored.');
+    console.log(
+      'is not a local process / CPU of this client process, what a worker spends on the step). lock = lockOwned, insert = CheckResultsRepository.insertMany, states = saveStates, rollups = fold.',
+    );
+    console.log('Sizes run one after the other on the same tables, so a later size also meets the rows the earlier ones stored.');
     mkdirSync(RESULTS_DIR, { recursive: true });
     const file = join(RESULTS_DIR, 'recorder.json');
     const report = {

@@ -13,8 +13,6 @@ export interface NewCheckResult {
   worker: string | null;
   /** Ran inside a maintenance window (set by a record hook); false when absent. */
   inMaintenance?: boolean;
-  /** An id reserved for it beforehand (EndpointScheduleRepository.advanceKnown); absent: the table assigns one. */
-  id?: string;
 }
 
 /** Longest failure message kept; the checker's messages are short, this only bounds a surprise. */
@@ -26,29 +24,26 @@ const MAX_MESSAGE = 2000;
  * arrays, and an empty assertions list travels as NULL and is stored as the column's `[]`, so the database
  * parses no JSON for a result without assertions.
  */
-const insertSql = (reservedIds: boolean) => `
+const INSERT_SQL = `
   INSERT INTO check_results
-    (${reservedIds ? 'id, ' : ''}endpoint_id, scheduled_for, checked_at, success, status_code, response_time_ms, reason, message, attempts,
+    (endpoint_id, scheduled_for, checked_at, success, status_code, response_time_ms, reason, message, attempts,
      dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms, reused_connection, assertions, in_maintenance, manual, worker)
-  ${reservedIds ? 'OVERRIDING SYSTEM VALUE' : ''}
-  SELECT ${reservedIds ? 'u.id, ' : ''}u.endpoint_id, to_timestamp(u.scheduled_for_ms / 1000), to_timestamp(u.checked_at_ms / 1000), u.success, u.status_code,
+  SELECT u.endpoint_id, to_timestamp(u.scheduled_for_ms / 1000), to_timestamp(u.checked_at_ms / 1000), u.success, u.status_code,
          u.response_time_ms, u.reason, u.message, u.attempts,
          u.dns_ms, u.connect_ms, u.tls_ms, u.first_byte_ms, u.total_ms, u.reused_connection,
          COALESCE(u.assertions, '[]'::jsonb), u.in_maintenance, $18::boolean, $19::varchar
   FROM unnest($1::uuid[], $2::float8[], $3::float8[], $4::boolean[], $5::int[], $6::int[], $7::varchar[], $8::text[], $9::smallint[],
-              $10::real[], $11::real[], $12::real[], $13::real[], $14::real[], $15::boolean[], $16::jsonb[], $17::boolean[]${reservedIds ? ', $20::bigint[]' : ''})
+              $10::real[], $11::real[], $12::real[], $13::real[], $14::real[], $15::boolean[], $16::jsonb[], $17::boolean[])
     AS u(endpoint_id, scheduled_for_ms, checked_at_ms, success, status_code, response_time_ms, reason, message, attempts,
-         dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms, reused_connection, assertions, in_maintenance${reservedIds ? ', id' : ''})
+         dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms, reused_connection, assertions, in_maintenance)
   ON CONFLICT (endpoint_id, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING
   RETURNING id, endpoint_id, (extract(epoch FROM scheduled_for) * 1000)::float8 AS scheduled_for_ms`;
-const INSERT_SQL = insertSql(false);
-const INSERT_RESERVED_SQL = insertSql(true);
 
 /** The SQL that stores check results. */
 @Injectable()
 export class CheckResultsRepository {
   /**
-   * Stores a batch in one statement per (manual, worker, reserved id or not) in it (unnest of one array per column). A slot
+   * Stores a batch in one statement per (manual, worker) pair in it (unnest of one array per column). A slot
    * that already has its result is skipped by the unique slot index (`ON CONFLICT DO NOTHING`), so a slot is
    * never stored twice even if it ran twice; only the rows actually inserted are returned, in input order.
    *
@@ -59,7 +54,7 @@ export class CheckResultsRepository {
   async insertMany(manager: EntityManager, rows: NewCheckResult[]): Promise<CheckResultEntity[]> {
     const groups = new Map<string, StoredValues[]>();
     rows.forEach((row, index) => {
-      const key = `${row.manual}|${row.id === undefined ? '' : 'id'}|${row.worker === null ? '' : `=${row.worker}`}`;
+      const key = `${row.manual}|${row.worker === null ? '' : `=${row.worker}`}`;
       const group = groups.get(key);
       if (group) group.push(toStoredValues(row, index));
       else groups.set(key, [toStoredValues(row, index)]);
@@ -73,9 +68,8 @@ export class CheckResultsRepository {
   private async insertGroup(manager: EntityManager, values: StoredValues[]): Promise<Array<{ index: number; entity: CheckResultEntity }>> {
     const col = (pick: (v: StoredValues) => PgArrayElement) => pgArrayLiteral(values.map(pick));
     const timing = (pick: (t: PhaseTimings) => number) => pgArrayLiteral(values.map((v) => pick(v.row.outcome.timings)));
-    const { manual, worker, id } = values[0].row;
-    const reserved = id !== undefined;
-    const inserted: InsertedRow[] = await manager.query(reserved ? INSERT_RESERVED_SQL : INSERT_SQL, [
+    const { manual, worker } = values[0].row;
+    const inserted: InsertedRow[] = await manager.query(INSERT_SQL, [
       col((v) => v.row.endpointId),
       col((v) => v.row.scheduledFor?.getTime() ?? null),
       col((v) => v.row.outcome.checked_at.getTime()),
@@ -95,7 +89,6 @@ export class CheckResultsRepository {
       col((v) => v.row.inMaintenance ?? false),
       manual,
       worker,
-      ...(reserved ? [col((v) => v.row.id)] : []),
     ]);
     return matchInserted(values, inserted);
   }

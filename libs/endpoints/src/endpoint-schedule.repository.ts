@@ -49,19 +49,6 @@ export interface EndpointState {
   consecutiveSuccesses: number;
   intervalS: number;
   nextCheckAt: Date;
-  /** The result the state was last derived from (null before the first); every write of a state moves it. */
-  lastCheckId: string | null;
-}
-
-/**
- * A result to store against a state its owner knows: `before` is the state (and, as nextCheckAt, the slot)
- * the row must still hold; `after` and nextCheckAt are what the result moves it to.
- */
-export interface KnownAdvance {
-  before: EndpointState;
-  after: Pick<EndpointState, 'status' | 'statusSince' | 'consecutiveFailures' | 'consecutiveSuccesses'>;
-  check: { checkedAt: Date; success: boolean; statusCode: number | null; responseTimeMs: number; reason: string | null };
-  nextCheckAt: Date;
 }
 
 /** What one stored result changes on its endpoint. */
@@ -84,7 +71,7 @@ export interface EndpointStateUpdate {
 const epochMs = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 
 const STATE_COLUMNS = `e.id, e.name, e.is_active, e.status, ${epochMs('e.status_since')} AS status_since_ms, e.consecutive_failures,
-  e.consecutive_successes, e.interval_s, ${epochMs('e.next_check_at')} AS next_check_ms, e.last_check_id`;
+  e.consecutive_successes, e.interval_s, ${epochMs('e.next_check_at')} AS next_check_ms`;
 
 /** Only what the checker and the result writer need: the whole row (tags, state) is not read by a worker. */
 const OWNED_COLUMNS = `e.id, e.name, e.url, e.method, e.timeout_ms, e.expected_status, e.headers, e.body, e.retry, e.assertions,
@@ -254,80 +241,6 @@ export class EndpointScheduleRepository {
     return { now, states: rows.filter((r) => r.lease_owner === owner).map(toState) };
   }
 
-  /**
-   * Fencing without a separate lock, for results whose endpoint state the owner already knows (it stored
-   * the previous result itself): one UPDATE writes each new state and next slot only where the row is still
-   * owned by `owner`, active, due at the slot that ran, and still in the state the owner knows. That state is
-   * named by `last_check_id`: a stored result (scheduled or manual) is the only write of a state that leaves
-   * the owner in place (the API's changes give the endpoint back, see EndpointsRepository.overwrite). It
-   * reserves each stored result's id for `last_check_id`.
-   * `plan` builds the advances from the transaction's clock (`now()`, for the next slots). Returns them, and
-   * the reserved result id of each one that advanced its row; the others (left out) go through lockOwned.
-   * Rows are taken in id order (the sorted input drives a nested loop over the primary key; hash and merge
-   * joins are off for the transaction), as lockOwned locks them, so concurrent writers cannot deadlock.
-   */
-  async advanceKnown(
-    manager: EntityManager,
-    owner: string,
-    plan: (now: Date) => KnownAdvance[],
-  ): Promise<{ planned: KnownAdvance[]; advanced: Map<KnownAdvance, string> }> {
-    // set_config(..., true) is SET LOCAL; now() is the transaction's clock, as lockOwned's, so every worker computes next slots alike.
-    const [{ now_ms: nowMs }]: Array<{ now_ms: number }> = await manager.query(
-      `SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true), ${epochMs('now()')} AS now_ms`,
-    );
-    const planned = plan(new Date(nowMs));
-    if (planned.length === 0) return { planned, advanced: new Map() };
-    const sorted = [...planned].sort((a, b) => (a.before.id < b.before.id ? -1 : a.before.id > b.before.id ? 1 : 0));
-    const col = (pick: (a: KnownAdvance) => PgArrayElement) => pgArrayLiteral(sorted.map(pick));
-    // TypeORM answers an UPDATE with [rows, affected count].
-    const [rows]: [Array<{ id: string; check_id: string; slot_ms: number }>, number] = await manager.query(
-      `UPDATE endpoints e SET
-         status = u.status,
-         status_since = to_timestamp(u.status_since_ms / 1000),
-         consecutive_failures = u.consecutive_failures,
-         consecutive_successes = u.consecutive_successes,
-         last_check_id = nextval('check_results_id_seq'),
-         last_checked_at = to_timestamp(u.checked_at_ms / 1000),
-         last_success = u.success,
-         last_status_code = u.status_code,
-         last_response_time_ms = u.response_time_ms,
-         last_reason = u.reason,
-         next_check_at = to_timestamp(u.next_check_at_ms / 1000)
-       FROM (
-         SELECT * FROM unnest($2::uuid[], $3::float8[], $4::bigint[], $5::varchar[], $6::float8[], $7::int[], $8::int[],
-                              $9::float8[], $10::boolean[], $11::int[], $12::int[], $13::varchar[], $14::float8[])
-           AS x(id, slot_ms, was_check_id, status, status_since_ms, consecutive_failures, consecutive_successes,
-                checked_at_ms, success, status_code, response_time_ms, reason, next_check_at_ms)
-         ORDER BY id
-       ) u
-       WHERE e.id = u.id AND e.lease_owner = $1 AND e.is_active
-         AND ${epochMs('e.next_check_at')} = u.slot_ms
-         AND e.last_check_id IS NOT DISTINCT FROM u.was_check_id
-       RETURNING e.id, e.last_check_id AS check_id, u.slot_ms`,
-      [
-        owner,
-        col((a) => a.before.id),
-        col((a) => a.before.nextCheckAt.getTime()),
-        col((a) => a.before.lastCheckId),
-        col((a) => a.after.status),
-        col((a) => a.after.statusSince.getTime()),
-        col((a) => a.after.consecutiveFailures),
-        col((a) => a.after.consecutiveSuccesses),
-        col((a) => a.check.checkedAt.getTime()),
-        col((a) => a.check.success),
-        col((a) => a.check.statusCode),
-        col((a) => a.check.responseTimeMs),
-        col((a) => a.check.reason),
-        col((a) => a.nextCheckAt.getTime()),
-      ],
-    );
-    // By endpoint and slot: a batch may hold a stale slot of an endpoint next to its current one (only one can match).
-    const byKey = new Map(sorted.map((a) => [`${a.before.id}@${a.before.nextCheckAt.getTime()}`, a]));
-    const advanced = new Map<KnownAdvance, string>();
-    for (const r of rows) advanced.set(byKey.get(`${r.id}@${r.slot_ms}`)!, r.check_id);
-    return { planned, advanced };
-  }
-
   /** Locks one endpoint for a manual check's result; null when it no longer exists. */
   async lockOne(manager: EntityManager, id: string): Promise<EndpointState | null> {
     const rows: StateRow[] = await manager.query(`SELECT ${STATE_COLUMNS} FROM endpoints e WHERE e.id = $1 FOR UPDATE`, [id]);
@@ -425,7 +338,6 @@ interface StateRow {
   consecutive_successes: number;
   interval_s: number;
   next_check_ms: number;
-  last_check_id: string | null;
   db_now_ms?: number;
 }
 
@@ -440,6 +352,5 @@ function toState(r: StateRow): EndpointState {
     consecutiveSuccesses: r.consecutive_successes,
     intervalS: r.interval_s,
     nextCheckAt: new Date(r.next_check_ms),
-    lastCheckId: r.last_check_id,
   };
 }

@@ -10,7 +10,6 @@ export {
   type PoolStats,
   type ScheduledEndpoint,
   type EndpointStateUpdate,
-  type KnownAdvance,
 } from './endpoint-schedule.repository';
 export { EndpointsService } from './endpoints.service';
 export type { StatusCounts } from './endpoints.repository';

@@ -198,15 +198,7 @@ describe('owning endpoints and completing their slots (EndpointScheduleRepositor
     expect(current).toMatchObject({ leaseOwner: 'B', status: 'up', lastCheckId: stored[0].id, lastSuccess: true, consecutiveSuccesses: 1 });
     // Anchored: the next slot is the slot that ran plus the interval, and the owner is told so.
     expect(current.nextCheckAt.getTime()).toBe(byB.slot.getTime() + 30_000);
-    expect(settlements).toEqual([
-      {
-        endpointId: e.id,
-        slot: byB.slot,
-        kind: 'stored',
-        nextSlot: current.nextCheckAt,
-        state: expect.objectContaining({ id: e.id, status: 'up', consecutiveSuccesses: 1, nextCheckAt: current.nextCheckAt }),
-      },
-    ]);
+    expect(settlements).toEqual([{ endpointId: e.id, slot: byB.slot, kind: 'stored', nextSlot: current.nextCheckAt }]);
     expect(changes).toEqual([expect.objectContaining({ endpoint_id: e.id, old_status: 'pending', new_status: 'up', check_id: stored[0].id })]);
 
     // Replaying either write changes nothing: the slot is stored once.
@@ -374,106 +366,5 @@ describe('owning endpoints and completing their slots (EndpointScheduleRepositor
     expect({ status: after.status, failures: after.consecutiveFailures, last: after.lastCheckId }).toEqual({ status: 'down', failures: 2, last: second.id });
     expect({ next: after.nextCheckAt, owner: after.leaseOwner }).toEqual({ next: before.nextCheckAt, owner: 'A' });
     await expect(recorder.recordManual('00000000-0000-4000-8000-000000000000', outcome(true), 'api')).rejects.toMatchObject({ code: 'RES_NOT_FOUND' });
-  });
-
-  describe('results whose state the worker knows (one fenced update, no lock)', () => {
-    /** Runs the endpoint's current slot and stores it with what the previous settlement said, as the scheduler does. */
-    const runKnown = async (owned: OwnedEndpoint, known: ScheduledCheckResult['known'], o = outcome(true)) => {
-      const slot = known?.nextCheckAt ?? owned.slot;
-      return recorder.settleScheduled('A', [{ endpointId: owned.endpoint.id, slot, leaseUntil: new Date(Date.now() + 60_000), outcome: o, known }]);
-    };
-    const stateOf = (settlement: { kind: string; state?: unknown }) => {
-      expect(settlement.kind).toBe('stored');
-      return (settlement as { state: NonNullable<ScheduledCheckResult['known']> }).state;
-    };
-
-    it('advances slot, state and last check from the known state, result id and row agreeing, status changes published', async () => {
-      const [e] = await insertEndpoints(m.dataSource, [{ url: URL, intervalS: 30, nextCheckAt: PAST() }]);
-      const [owned] = await schedule.adopt('A', 1);
-      const changes: EndpointStatusChangedEvent[] = [];
-      const off = events.subscribe<EndpointStatusChangedEvent>(VigilEvents.EndpointStatusChanged, (c) => void changes.push(c));
-      const locks = jest.spyOn(schedule, 'lockOwned');
-      try {
-        const first = await runKnown(owned, undefined);
-        expect(locks).toHaveBeenCalledTimes(1);
-        const second = await runKnown(owned, stateOf(first.settlements[0]), outcome(false));
-        const third = await runKnown(owned, stateOf(second.settlements[0]), outcome(false));
-        // Only the first result, whose state the worker did not know yet, took the lock.
-        expect(locks).toHaveBeenCalledTimes(1);
-        const current = await row(e.id);
-        expect(current).toMatchObject({
-          status: 'down',
-          consecutiveFailures: 2,
-          consecutiveSuccesses: 0,
-          lastCheckId: third.stored[0].id,
-          lastSuccess: false,
-          leaseOwner: 'A',
-        });
-        expect(current.nextCheckAt.getTime()).toBe(owned.slot.getTime() + 3 * 30_000);
-        expect(stateOf(third.settlements[0])).toMatchObject({ status: 'down', consecutiveFailures: 2, nextCheckAt: current.nextCheckAt });
-        const ids = (await m.dataSource.query(`SELECT id, scheduled_for FROM check_results WHERE endpoint_id = $1 ORDER BY id`, [e.id])) as Array<{
-          id: string;
-          scheduled_for: Date;
-        }>;
-        expect(ids.map((r) => r.id)).toEqual([first, second, third].map((r) => r.stored[0].id));
-        expect(ids.map((r) => r.scheduled_for.getTime() - owned.slot.getTime())).toEqual([0, 30_000, 60_000]);
-        await sleep(50);
-        expect(changes.filter((c) => c.endpoint_id === e.id).map((c) => [c.old_status, c.new_status])).toEqual([
-          ['pending', 'up'],
-          ['up', 'degraded'],
-          ['degraded', 'down'],
-        ]);
-      } finally {
-        off();
-        locks.mockRestore();
-      }
-    });
-
-    it('stores only the current slot of a batch that also holds a stale one of the same endpoint, both with a known state', async () => {
-      const [e] = await insertEndpoints(m.dataSource, [{ url: URL, intervalS: 30, nextCheckAt: PAST() }]);
-      const [owned] = await schedule.adopt('A', 1);
-      const first = await runKnown(owned, undefined);
-      const current = stateOf(first.settlements[0]);
-      const stale = { ...current, nextCheckAt: owned.slot };
-      const lease = new Date(Date.now() + 60_000);
-      const { stored, settlements } = await recorder.settleScheduled('A', [
-        { endpointId: e.id, slot: owned.slot, leaseUntil: lease, outcome: outcome(false), known: stale },
-        { endpointId: e.id, slot: current.nextCheckAt, leaseUntil: lease, outcome: outcome(true), known: current },
-      ]);
-      expect(stored.map((r) => [r.scheduledFor, r.success])).toEqual([[current.nextCheckAt, true]]);
-      expect(settlements.map((st) => [st.slot, st.kind])).toEqual(
-        expect.arrayContaining([
-          [current.nextCheckAt, 'stored'],
-          [owned.slot, 'moved'],
-        ]),
-      );
-      expect(await count(`SELECT count(*)::int AS n FROM check_results WHERE endpoint_id = $1`, [e.id])).toBe(2);
-    });
-
-    it('falls back to the lock when the row left the known state (a manual check), and derives from the row', async () => {
-      const [e] = await insertEndpoints(m.dataSource, [{ url: URL, intervalS: 30, nextCheckAt: PAST() }]);
-      const [owned] = await schedule.adopt('A', 1);
-      const first = await runKnown(owned, undefined);
-      await recorder.recordManual(e.id, outcome(false), 'api');
-      const second = await runKnown(owned, stateOf(first.settlements[0]), outcome(false));
-      // Two failures in a row (the manual one and this one): down, which the stale known state (up, 0 failures) would have missed.
-      expect(stateOf(second.settlements[0])).toMatchObject({ status: 'down', consecutiveFailures: 2 });
-      expect(await row(e.id)).toMatchObject({ status: 'down', consecutiveFailures: 2, lastCheckId: second.stored[0].id });
-    });
-
-    it('fences a known state out once the endpoint was given back, adopted elsewhere or rescheduled: nothing stored', async () => {
-      const [e] = await insertEndpoints(m.dataSource, [{ url: URL, intervalS: 30, nextCheckAt: PAST() }]);
-      const [owned] = await schedule.adopt('A', 1);
-      const known = stateOf((await runKnown(owned, undefined)).settlements[0]);
-      await schedule.release('A', [e.id]);
-      expect((await runKnown(owned, known)).settlements).toEqual([{ endpointId: e.id, slot: known.nextCheckAt, kind: 'lost' }]);
-      const [again] = await schedule.adopt('B', 1);
-      expect((await runKnown(owned, known)).settlements).toEqual([{ endpointId: e.id, slot: known.nextCheckAt, kind: 'lost' }]);
-      await m.dataSource.query(`UPDATE endpoints SET lease_owner = 'A', next_check_at = next_check_at + interval '30 seconds' WHERE id = $1`, [e.id]);
-      expect((await runKnown(owned, known)).settlements).toEqual([
-        { endpointId: e.id, slot: known.nextCheckAt, kind: 'moved', nextSlot: new Date(again.slot.getTime() + 30_000) },
-      ]);
-      expect(await count(`SELECT count(*)::int AS n FROM check_results WHERE endpoint_id = $1`, [e.id])).toBe(1);
-    });
   });
 });

@@ -108,24 +108,7 @@ function harness(env: Record<string, string> = {}, dbClockAheadMs = 0) {
     /** The writer settles what was written so far (or the given ones) as `stored`, each due one interval later. */
     storeAll: (intervalMs = 10_000) => {
       const batch = written.splice(0);
-      settle(
-        batch.map((w) => {
-          const nextSlot = new Date(w.slot.getTime() + intervalMs);
-          const state = {
-            id: w.endpointId,
-            name: w.endpointId,
-            isActive: true,
-            status: 'up' as const,
-            statusSince: new Date(T0),
-            consecutiveFailures: 0,
-            consecutiveSuccesses: 1,
-            intervalS: intervalMs / 1000,
-            nextCheckAt: nextSlot,
-            lastCheckId: null,
-          };
-          return { endpointId: w.endpointId, slot: w.slot, kind: 'stored' as const, nextSlot, state };
-        }),
-      );
+      settle(batch.map((w) => ({ endpointId: w.endpointId, slot: w.slot, kind: 'stored', nextSlot: new Date(w.slot.getTime() + intervalMs) })));
     },
     settle,
     setWriterBackedUp: (v: boolean) => {

@@ -1,7 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { VigilConfig } from '@vigil/config';
-import { type EndpointState, EndpointScheduleRepository, type OwnedEndpoint, type ScheduledEndpoint } from '@vigil/endpoints';
-import type { EndpointStatus } from '@vigil/events';
+import { EndpointScheduleRepository, type OwnedEndpoint, type ScheduledEndpoint } from '@vigil/endpoints';
 import type { CheckRequest } from '../check-types';
 import { checkRequestFrom, HttpChecker, worstCaseCheckMs } from '../checker';
 import { CheckResultWriter, type WriteSettlement } from './check-result-writer';
@@ -59,17 +58,6 @@ interface Entry {
   gone?: boolean;
   /** While running or writing: a newer definition, applied once settled. */
   replacement?: OwnedEndpoint;
-  /** For the events of its results. */
-  name: string;
-  /**
-   * The state this worker stored with the endpoint's last result (null: not known, the next write reads it
-   * under a lock). Kept as plain fields rather than an EndpointState: tens of thousands of entries live long.
-   */
-  knownStatus: EndpointStatus | null;
-  knownSince: Date | null;
-  knownFailures: number;
-  knownSuccesses: number;
-  knownCheckId: string | null;
 }
 
 /**
@@ -331,12 +319,6 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
       phase: 'waiting',
       version: (entry?.version ?? 0) + 1,
       touched: ++this.changes,
-      name: owned.endpoint.name,
-      knownStatus: null,
-      knownSince: null,
-      knownFailures: 0,
-      knownSuccesses: 0,
-      knownCheckId: null,
     };
     this.owned.set(id, next);
     // A row never due (`infinity`, as bench fleets are inserted) is owned but not queued.
@@ -417,7 +399,7 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
         // whose clocks differ stay in order, and a check started at its slot never looks started before it.
         outcome.checked_at = new Date(Math.floor(outcome.checked_at.getTime() + this.clockOffsetMs));
         entry.phase = 'writing';
-        this.writer.add({ endpointId: id, slot, leaseUntil: new Date(this.ownedUntil), outcome, known: knownState(entry, slot) });
+        this.writer.add({ endpointId: id, slot, leaseUntil: new Date(this.ownedUntil), outcome });
       } catch (err) {
         // The checker reports failures as outcomes; this is a bug. Try the endpoint again one interval later.
         this.logger.error({ err, msg: `check of endpoint ${id} threw; trying it again in ${entry.intervalS} s` });
@@ -436,8 +418,6 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
       const entry = this.owned.get(s.endpointId);
       // Only the settlement of the slot this entry is writing counts (not a stale one after a re-adoption).
       if (!entry || entry.phase !== 'writing' || entry.slotMs !== s.slot.getTime()) continue;
-      if (s.kind === 'stored') remember(entry, s.state);
-      else entry.knownStatus = null;
       if (s.kind === 'lost') this.settleEntry(entry, { kind: 'lost' });
       else if (s.kind === 'unstored') this.settleEntry(entry, { kind: 'retry', slotMs: entry.slotMs });
       else this.settleEntry(entry, { kind: 'retry', slotMs: s.nextSlot.getTime() });
@@ -459,9 +439,6 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
       entry.request = this.shared.request(owned.endpoint, this.config);
       entry.intervalS = owned.intervalS;
       entry.updatedAtMs = owned.updatedAtMs;
-      entry.name = owned.endpoint.name;
-      // Changed through the API: the next write reads the state again.
-      entry.knownStatus = null;
       // The slot the settlement gives is newer than the one read when the replacement was loaded.
       const slotMs = next.kind === 'retry' ? Math.max(next.slotMs, owned.slot.getTime()) : owned.slot.getTime();
       this.requeue(entry, slotMs);
@@ -469,36 +446,6 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
     }
     if (next.kind === 'retry') this.requeue(entry, next.slotMs);
   }
-}
-
-/** The state the entry's next result starts from, due at `slot`; undefined when not known. */
-function knownState(entry: Entry, slot: Date): EndpointState | undefined {
-  if (entry.knownStatus === null) return undefined;
-  return {
-    id: entry.id,
-    name: entry.name,
-    isActive: true,
-    status: entry.knownStatus,
-    statusSince: entry.knownSince!,
-    consecutiveFailures: entry.knownFailures,
-    consecutiveSuccesses: entry.knownSuccesses,
-    intervalS: entry.intervalS,
-    nextCheckAt: slot,
-    lastCheckId: entry.knownCheckId,
-  };
-}
-
-/** Keeps what a stored result left the endpoint in, for the next one (an inactive one is read again). */
-function remember(entry: Entry, state: EndpointState): void {
-  if (!state.isActive) {
-    entry.knownStatus = null;
-    return;
-  }
-  entry.knownStatus = state.status;
-  entry.knownSince = state.statusSince;
-  entry.knownFailures = state.consecutiveFailures;
-  entry.knownSuccesses = state.consecutiveSuccesses;
-  entry.knownCheckId = state.lastCheckId;
 }
 
 /** Distinct JSON values kept at most; past that the table starts over (it only saves memory). */

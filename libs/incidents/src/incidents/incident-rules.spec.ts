@@ -17,7 +17,6 @@ class Simulation {
     consecutiveSuccesses: 5,
     intervalS: 60,
     nextCheckAt: new Date('2026-01-01T00:00:00Z'),
-    lastCheckId: null,
   };
   open: OpenIncidentRef | null = null;
   private n = 0;
