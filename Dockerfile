@@ -10,6 +10,9 @@ RUN npm run build
 FROM node:24 AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
+# Two glibc malloc arenas instead of one per thread (V8's GC and libuv threads): ~15 MB less RSS for a
+# saturated worker in bench:checks, at the same CPU per check. npm run start:worker sets it too.
+ENV MALLOC_ARENA_MAX=2
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist

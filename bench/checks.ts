@@ -27,8 +27,8 @@ const SETTLE_MS = 3000;
 const SATURATION_WARMUP_S = 3;
 /** Longest wait for the saturated stretch's new endpoints to have their first check. */
 const FIRST_CHECKS_TIMEOUT_S = 60;
-/** The Node flags `npm run start:worker` gives the worker (its heap settings): the bench starts it the same way. */
-const START_WORKER_FLAGS = startWorkerFlags();
+/** The environment and Node flags `npm run start:worker` gives the worker (its allocator and heap settings): the bench starts it the same way. */
+const START_WORKER = startWorkerFlags();
 const BARE_WARMUP_S = 3;
 
 interface Settings {
@@ -46,12 +46,21 @@ interface Settings {
   workerNodeFlags: string[];
 }
 
-function startWorkerFlags(): string[] {
+function startWorkerFlags(): { env: Record<string, string>; flags: string[] } {
   const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
-  const match = /^(?:exec\s+)?node\s+(.*?)\s*dist\/apps\/worker\/src\/main\.js/.exec(scripts['start:worker'] ?? '');
-  if (!match)
-    throw new Error(`package.json "start:worker" is not "[exec] node [flags] dist/apps/worker/src/main.js": the bench could not start the worker the same way`);
-  return match[1].split(/\s+/).filter(Boolean);
+  const match = /^((?:[A-Z_][A-Z0-9_]*=\S*\s+)*)(?:exec\s+)?node\s+(.*?)\s*dist\/apps\/worker\/src\/main\.js/.exec(scripts['start:worker'] ?? '');
+  if (!match) {
+    throw new Error(
+      `package.json "start:worker" is not "[VAR=value ...] [exec] node [flags] dist/apps/worker/src/main.js": the bench could not start the worker the same way`,
+    );
+  }
+  const env = Object.fromEntries(
+    match[1]
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]),
+  );
+  return { env, flags: match[2].split(/\s+/).filter(Boolean) };
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
@@ -179,9 +188,10 @@ async function runWorker(
     cwd: REPO_ROOT,
     logFile: join(RESULTS_DIR, 'checks-worker.log'),
     cpuProfileDir: s.cpuProfile ? profileDir : undefined,
-    nodeFlags: [...START_WORKER_FLAGS, ...s.workerNodeFlags],
+    nodeFlags: [...START_WORKER.flags, ...s.workerNodeFlags],
     env: {
       ...process.env,
+      ...START_WORKER.env,
       NODE_ENV: 'production',
       DATABASE_URL: stack.db!.url,
       REDIS_URL: s.redisUrl,
@@ -327,7 +337,9 @@ async function main(): Promise<void> {
         saturation_endpoints: s.saturationS > 0 ? s.saturationEndpoints : null,
         settle_ms: SETTLE_MS,
         // As npm run start:worker gives them, then BENCH_WORKER_NODE_OPTIONS.
-        worker_node_flags: [...START_WORKER_FLAGS, ...s.workerNodeFlags],
+        worker_node_flags: [...START_WORKER.flags, ...s.workerNodeFlags],
+        // As npm run start:worker sets them (the allocator's arena limit), over the bench's own environment.
+        worker_start_env: START_WORKER.env,
         // The worker inherits this environment: tuning variables set for the run are part of what was measured.
         worker_tuning_env: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(SCHEDULER_|CHECK_|DATABASE_POOL|STATUS_)/.test(k))),
       },
