@@ -28,7 +28,7 @@ const SATURATION_WARMUP_S = 3;
 /** Longest wait for the saturated stretch's new endpoints to have their first check. */
 const FIRST_CHECKS_TIMEOUT_S = 60;
 /** The environment and Node flags `npm run start:worker` gives the worker (its allocator and heap settings): the bench starts it the same way. */
-const START_WORKER = startWorkerFlags();
+const START_WORKER = startWorkerCommand();
 const BARE_WARMUP_S = 3;
 
 interface Settings {
@@ -46,7 +46,7 @@ interface Settings {
   workerNodeFlags: string[];
 }
 
-function startWorkerFlags(): { env: Record<string, string>; flags: string[] } {
+function startWorkerCommand(): { env: Record<string, string>; flags: string[] } {
   const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
   const match = /^((?:[A-Z_][A-Z0-9_]*=\S*\s+)*)(?:exec\s+)?node\s+(.*?)\s*dist\/apps\/worker\/src\/main\.js/.exec(scripts['start:worker'] ?? '');
   if (!match) {

@@ -71,8 +71,6 @@ function resultFor(endpointId: string, slot: Date): NewCheckResult {
   return {
     endpointId,
     scheduledFor: slot,
-    manual: false,
-    worker: WORKER,
     outcome: {
       checked_at: new Date(slot.getTime() + 1),
       success: true,
@@ -122,6 +120,7 @@ async function measure(ds: DataSource, ids: string[], batchSize: number, checks:
     const rows = await timed('insert', () =>
       results.insertMany(
         m,
+        { manual: false, worker: WORKER },
         states.map((s) => resultFor(s.id, s.nextCheckAt)),
       ),
     );

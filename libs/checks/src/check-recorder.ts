@@ -5,7 +5,7 @@ import { type EndpointState, EndpointScheduleRepository, type EndpointStateUpdat
 import { type CheckResultEvent, type EndpointStatusChangedEvent, EventBus, VigilEvents } from '@vigil/events';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { CheckResultEntity } from './check-result.entity';
-import { CheckResultsRepository, type NewCheckResult } from './check-results.repository';
+import { type CheckOrigin, CheckResultsRepository, type NewCheckResult } from './check-results.repository';
 import type { CheckOutcome } from './check-types';
 import { CheckRecordHooks, type HookEvent, type PendingCheck, type RecordedCheck } from './record-hooks';
 import { nextDueSlot } from './scheduler/next-due-slot';
@@ -96,9 +96,10 @@ export class CheckRecorder {
       if (dropped) this.logger.warn(`${dropped} result(s) dropped: their endpoint changed owner or schedule while they ran`);
       return this.store(
         m,
+        { manual: false, worker },
         kept.map(({ item, state, nextCheckAt }) => ({
           state,
-          row: { endpointId: item.endpointId, scheduledFor: item.slot, outcome: item.outcome, manual: false, worker },
+          row: { endpointId: item.endpointId, scheduledFor: item.slot, outcome: item.outcome },
           nextCheckAt,
         })),
       );
@@ -112,23 +113,28 @@ export class CheckRecorder {
     const recorded = await this.dataSource.transaction(async (m) => {
       const state = await this.schedule.lockOne(m, endpointId);
       if (!state) throw new AppError(ErrorCode.RES_NOT_FOUND, `Endpoint ${endpointId} not found`);
-      return this.store(m, [{ state, row: { endpointId, scheduledFor: null, outcome, manual: true, worker } }]);
+      return this.store(m, { manual: true, worker }, [{ state, row: { endpointId, scheduledFor: null, outcome } }]);
     });
     await this.publish(recorded);
     return recorded.stored[0].row;
   }
 
-  private async store(m: EntityManager, items: Array<{ state: EndpointState; row: NewCheckResult; nextCheckAt?: Date }>): Promise<Recorded> {
+  private async store(
+    m: EntityManager,
+    origin: CheckOrigin,
+    items: Array<{ state: EndpointState; row: NewCheckResult; nextCheckAt?: Date }>,
+  ): Promise<Recorded> {
     const pending: PendingCheck[] = items.map(({ row }) => ({
       endpointId: row.endpointId,
       checkedAt: row.outcome.checked_at,
       success: row.outcome.success,
-      manual: row.manual,
+      manual: origin.manual,
       inMaintenance: false,
     }));
     for (const hook of this.hooks.all) await hook.beforeStore?.(m, pending);
     const inserted = await this.results.insertMany(
       m,
+      origin,
       items.map((i, n) => ({ ...i.row, inMaintenance: pending[n].inMaintenance })),
     );
     // Scheduled slots are unique per endpoint in a batch (its owner runs one slot at a time), manual batches hold one row.

@@ -1,25 +1,25 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { AssertionResult } from './check-types';
 
-/** The phase timings of a stored result, one `real` column each (see PhaseTimings for what they measure). */
+/** The phase timings of a stored result, one `real` column each, named as its property (see PhaseTimings for what they measure). */
 export class PhaseTimingColumns {
-  @Column({ name: 'dns_ms', type: 'real' })
+  @Column({ type: 'real' })
   dns_ms: number;
 
-  @Column({ name: 'connect_ms', type: 'real' })
+  @Column({ type: 'real' })
   connect_ms: number;
 
-  @Column({ name: 'tls_ms', type: 'real' })
+  @Column({ type: 'real' })
   tls_ms: number;
 
-  @Column({ name: 'first_byte_ms', type: 'real' })
+  @Column({ type: 'real' })
   first_byte_ms: number;
 
-  @Column({ name: 'total_ms', type: 'real' })
+  @Column({ type: 'real' })
   total_ms: number;
 
   /** Null (as read) or absent (as the checker gives it) when no connection served the request. */
-  @Column({ name: 'reused_connection', type: 'boolean', nullable: true })
+  @Column({ type: 'boolean', nullable: true })
   reused_connection?: boolean | null;
 }
 

@@ -9,18 +9,23 @@ export interface NewCheckResult {
   /** The slot; null for a manual check. */
   scheduledFor: Date | null;
   outcome: CheckOutcome;
-  manual: boolean;
-  worker: string | null;
   /** Ran inside a maintenance window (set by a record hook); false when absent. */
   inMaintenance?: boolean;
+}
+
+/** Who ran a batch of checks, and how: a scheduled batch is one worker's, a manual check is one row. */
+export interface CheckOrigin {
+  manual: boolean;
+  /** The worker (or API instance) that ran the checks. */
+  worker: string | null;
 }
 
 /** Longest failure message kept; the checker's messages are short, this only bounds a surprise. */
 const MAX_MESSAGE = 2000;
 
 /**
- * One batch of rows sharing `manual` and `worker` (a scheduled batch is one worker's; a manual check is one
- * row): those two travel once as scalars, the other columns as one array each. Timings are five `real`
+ * One batch of rows of one CheckOrigin: `manual` and `worker` travel once as scalars, the other columns as
+ * one array each. Timings are five `real`
  * arrays, and an empty assertions list travels as NULL and is stored as the column's `[]`, so the database
  * parses no JSON for a result without assertions.
  */
@@ -43,32 +48,19 @@ const INSERT_SQL = `
 @Injectable()
 export class CheckResultsRepository {
   /**
-   * Stores a batch in one statement per (manual, worker) pair in it (unnest of one array per column). A slot
-   * that already has its result is skipped by the unique slot index (`ON CONFLICT DO NOTHING`), so a slot is
-   * never stored twice even if it ran twice; only the rows actually inserted are returned, in input order.
+   * Stores a batch run by `origin` in one statement (unnest of one array per column). A slot that already
+   * has its result is skipped by the unique slot index (`ON CONFLICT DO NOTHING`), so a slot is never stored
+   * twice even if it ran twice; only the rows actually inserted are returned.
    *
    * This runs for every scheduled check, so it sends timestamps as epoch milliseconds and reads back only
    * the generated ids: the returned entities are built from what was inserted (the same values the table
    * now holds: `timestamptz(3)` keeps whole milliseconds, the rest is stored as given).
    */
-  async insertMany(manager: EntityManager, rows: NewCheckResult[]): Promise<CheckResultEntity[]> {
-    const groups = new Map<string, StoredValues[]>();
-    rows.forEach((row, index) => {
-      const key = `${row.manual}|${row.worker === null ? '' : `=${row.worker}`}`;
-      const group = groups.get(key);
-      if (group) group.push(toStoredValues(row, index));
-      else groups.set(key, [toStoredValues(row, index)]);
-    });
-    const stored: Array<{ index: number; entity: CheckResultEntity }> = [];
-    for (const group of groups.values()) stored.push(...(await this.insertGroup(manager, group)));
-    if (groups.size > 1) stored.sort((a, b) => a.index - b.index);
-    return stored.map((s) => s.entity);
-  }
-
-  private async insertGroup(manager: EntityManager, values: StoredValues[]): Promise<Array<{ index: number; entity: CheckResultEntity }>> {
+  async insertMany(manager: EntityManager, origin: CheckOrigin, rows: NewCheckResult[]): Promise<CheckResultEntity[]> {
+    if (rows.length === 0) return [];
+    const values = rows.map(toStoredValues);
     const col = (pick: (v: StoredValues) => PgArrayElement) => pgArrayLiteral(values.map(pick));
     const timing = (pick: (t: PhaseTimings) => number) => pgArrayLiteral(values.map((v) => pick(v.row.outcome.timings)));
-    const { manual, worker } = values[0].row;
     const inserted: InsertedRow[] = await manager.query(INSERT_SQL, [
       col((v) => v.row.endpointId),
       col((v) => v.row.scheduledFor?.getTime() ?? null),
@@ -87,10 +79,10 @@ export class CheckResultsRepository {
       col((v) => v.row.outcome.timings.reused_connection ?? null),
       col((v) => (v.row.outcome.assertions?.length ? JSON.stringify(v.row.outcome.assertions) : null)),
       col((v) => v.row.inMaintenance ?? false),
-      manual,
-      worker,
+      origin.manual,
+      origin.worker,
     ]);
-    return matchInserted(values, inserted);
+    return matchInserted(values, inserted, origin);
   }
 }
 
@@ -102,16 +94,13 @@ interface InsertedRow {
 
 interface StoredValues {
   row: NewCheckResult;
-  /** Position in the batch given to insertMany. */
-  index: number;
   responseTimeMs: number;
   message: string | null;
 }
 
-function toStoredValues(row: NewCheckResult, index: number): StoredValues {
+function toStoredValues(row: NewCheckResult): StoredValues {
   return {
     row,
-    index,
     responseTimeMs: Math.max(0, Math.round(row.outcome.response_time_ms)),
     message: row.outcome.message?.slice(0, MAX_MESSAGE) ?? null,
   };
@@ -122,7 +111,7 @@ function toStoredValues(row: NewCheckResult, index: number): StoredValues {
  * endpoint). Rows are inserted in input order and ids grow in insertion order, so rows sharing a key take
  * its ids in turn; a row skipped by ON CONFLICT finds none left and is not returned.
  */
-function matchInserted(values: StoredValues[], inserted: InsertedRow[]): Array<{ index: number; entity: CheckResultEntity }> {
+function matchInserted(values: StoredValues[], inserted: InsertedRow[], origin: CheckOrigin): CheckResultEntity[] {
   const key = (endpointId: string, slotMs: number | null) => `${endpointId}|${slotMs ?? 'manual'}`;
   const idsByKey = new Map<string, string[]>();
   for (const r of inserted.sort((a, b) => compareIds(a.id, b.id))) {
@@ -131,10 +120,10 @@ function matchInserted(values: StoredValues[], inserted: InsertedRow[]): Array<{
     if (ids) ids.push(r.id);
     else idsByKey.set(k, [r.id]);
   }
-  const entities: Array<{ index: number; entity: CheckResultEntity }> = [];
+  const entities: CheckResultEntity[] = [];
   for (const v of values) {
     const id = idsByKey.get(key(v.row.endpointId, v.row.scheduledFor?.getTime() ?? null))?.shift();
-    if (id !== undefined) entities.push({ index: v.index, entity: toEntity(id, v) });
+    if (id !== undefined) entities.push(toEntity(id, v, origin));
   }
   return entities;
 }
@@ -144,7 +133,7 @@ function compareIds(a: string, b: string): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
-function toEntity(id: string, { row, responseTimeMs, message }: StoredValues): CheckResultEntity {
+function toEntity(id: string, { row, responseTimeMs, message }: StoredValues, origin: CheckOrigin): CheckResultEntity {
   const { outcome } = row;
   const entity = new CheckResultEntity();
   entity.id = id;
@@ -159,8 +148,8 @@ function toEntity(id: string, { row, responseTimeMs, message }: StoredValues): C
   entity.attempts = outcome.attempts;
   entity.timings = outcome.timings;
   entity.assertions = outcome.assertions ?? [];
-  entity.manual = row.manual;
-  entity.worker = row.worker;
+  entity.manual = origin.manual;
+  entity.worker = origin.worker;
   entity.inMaintenance = row.inMaintenance ?? false;
   return entity;
 }

@@ -2,7 +2,7 @@ export * from './check-types';
 export { CheckSchedulerModule } from './check-scheduler.module';
 export { ChecksModule } from './checks.module';
 export { CheckResultEntity } from './check-result.entity';
-export { CheckResultsRepository, type NewCheckResult } from './check-results.repository';
+export { type CheckOrigin, CheckResultsRepository, type NewCheckResult } from './check-results.repository';
 export { CheckRecorder, type ScheduledCheckResult } from './check-recorder';
 export { CheckResultDto } from './dto/check-result.dto';
 export { ChecksService } from './checks.service';

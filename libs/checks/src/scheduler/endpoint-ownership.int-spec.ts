@@ -249,11 +249,12 @@ describe('owning endpoints and completing their slots (EndpointScheduleRepositor
   it('stores a slot at most once even when written directly twice (unique slot index, ON CONFLICT DO NOTHING)', async () => {
     const [e] = await insertEndpoints(m.dataSource, [{ url: URL, intervalS: 30, nextCheckAt: PAST() }]);
     const slot = new Date('2026-11-24T10:00:00.000Z');
-    const row = { endpointId: e.id, scheduledFor: slot, outcome: outcome(true), manual: false, worker: 'w' };
-    const [first] = await m.dataSource.transaction((tx) => results.insertMany(tx, [row]));
-    expect(first.id).toMatch(/^\d+$/);
-    expect(await m.dataSource.transaction((tx) => results.insertMany(tx, [row, { ...row, scheduledFor: null, manual: true }]))).toEqual([
-      expect.objectContaining({ manual: true, scheduledFor: null }),
+    const scheduled = { manual: false, worker: 'w' };
+    const row = { endpointId: e.id, scheduledFor: slot, outcome: outcome(true) };
+    const [first] = await m.dataSource.transaction((tx) => results.insertMany(tx, scheduled, [row]));
+    expect(first).toMatchObject({ id: expect.stringMatching(/^\d+$/), manual: false, worker: 'w' });
+    expect(await m.dataSource.transaction((tx) => results.insertMany(tx, scheduled, [row, { ...row, scheduledFor: null }]))).toEqual([
+      expect.objectContaining({ scheduledFor: null }),
     ]);
   });
 
@@ -262,14 +263,14 @@ describe('owning endpoints and completing their slots (EndpointScheduleRepositor
     const message = 'got "NULL", {braces}, a\\backslash, commas, ünïcödé and\nnewlines';
     const assertions = [{ index: 0, type: 'body' as const, passed: false, actual: 'say "hi" \\ {x}', message: 'body, "quoted"' }];
     const timings = { dns_ms: 1.25, connect_ms: 0.07, tls_ms: 12.5, first_byte_ms: 59999.99, total_ms: 60000, reused_connection: false };
-    const row = { endpointId: e.id, scheduledFor: null, outcome: { ...outcome(false), message, assertions, timings }, manual: true, worker: 'w "1", {x}' };
-    const [stored] = await m.dataSource.transaction((tx) => results.insertMany(tx, [row]));
+    const row = { endpointId: e.id, scheduledFor: null, outcome: { ...outcome(false), message, assertions, timings } };
+    const [stored] = await m.dataSource.transaction((tx) => results.insertMany(tx, { manual: true, worker: 'w "1", {x}' }, [row]));
     const [read] = await m.dataSource.query(
-      `SELECT message, assertions, worker, dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms, reused_connection FROM check_results WHERE id = $1`,
+      `SELECT message, assertions, worker, manual, dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms, reused_connection FROM check_results WHERE id = $1`,
       [stored.id],
     );
-    expect(read).toEqual({ message, assertions, worker: 'w "1", {x}', ...timings });
-    expect(stored).toMatchObject({ message, assertions, worker: 'w "1", {x}' });
+    expect(read).toEqual({ message, assertions, worker: 'w "1", {x}', manual: true, ...timings });
+    expect(stored).toMatchObject({ message, assertions, worker: 'w "1", {x}', manual: true });
   });
 
   it('reads timings back as the API shows them: reused_connection only when a connection served the request', async () => {
@@ -277,32 +278,14 @@ describe('owning endpoints and completing their slots (EndpointScheduleRepositor
     const served = { ...outcome(true), timings: { dns_ms: 0, connect_ms: 0, tls_ms: 0, first_byte_ms: 3.5, total_ms: 4.25, reused_connection: true } };
     const refused = { ...outcome(false), timings: { dns_ms: 0.5, connect_ms: 0, tls_ms: 0, first_byte_ms: 0, total_ms: 0.5 } };
     await m.dataSource.transaction((tx) =>
-      results.insertMany(tx, [
-        { endpointId: e.id, scheduledFor: null, outcome: served, manual: true, worker: 'w' },
-        { endpointId: e.id, scheduledFor: null, outcome: refused, manual: true, worker: 'w' },
+      results.insertMany(tx, { manual: true, worker: 'w' }, [
+        { endpointId: e.id, scheduledFor: null, outcome: served },
+        { endpointId: e.id, scheduledFor: null, outcome: refused },
       ]),
     );
     const read = await m.dataSource.getRepository(CheckResultEntity).find({ where: { endpointId: e.id }, order: { id: 'ASC' } });
     expect(read.map((r) => toCheckResultDto(r).timings)).toEqual([served.timings, refused.timings]);
     expect(Object.keys(toCheckResultDto(read[1]).timings)).not.toContain('reused_connection');
-  });
-
-  it('returns a batch mixing workers and manual runs in the order given, each row with its own worker and kind', async () => {
-    const [a, b] = await insertEndpoints(m.dataSource, [
-      { url: URL, intervalS: 30, nextCheckAt: PAST() },
-      { url: URL, intervalS: 30, nextCheckAt: PAST() },
-    ]);
-    const slot = new Date('2026-11-24T10:00:00.000Z');
-    const given = [
-      { endpointId: a.id, scheduledFor: slot, outcome: outcome(true), manual: false, worker: 'w1' },
-      { endpointId: b.id, scheduledFor: null, outcome: outcome(false), manual: true, worker: 'api' },
-      { endpointId: b.id, scheduledFor: slot, outcome: outcome(true), manual: false, worker: 'w2' },
-      { endpointId: a.id, scheduledFor: null, outcome: outcome(true), manual: true, worker: null },
-    ];
-    const stored = await m.dataSource.transaction((tx) => results.insertMany(tx, given));
-    expect(stored.map((r) => [r.endpointId, r.manual, r.worker])).toEqual(given.map((g) => [g.endpointId, g.manual, g.worker]));
-    const rows: Array<{ id: string; worker: string | null; manual: boolean }> = await m.dataSource.query(`SELECT id, worker, manual FROM check_results`);
-    expect(new Map(rows.map((r) => [r.id, [r.manual, r.worker]]))).toEqual(new Map(stored.map((r) => [r.id, [r.manual, r.worker]])));
   });
 
   it('advances the schedule only with a stored result: a failed write leaves the slot due and the endpoint owned', async () => {

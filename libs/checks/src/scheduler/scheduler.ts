@@ -397,7 +397,7 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
         const outcome = await this.checker.check(request);
         // Slots are on the database's clock, and so is checked_at of a scheduled result: results of workers
         // whose clocks differ stay in order, and a check started at its slot never looks started before it.
-        outcome.checked_at = new Date(Math.floor(outcome.checked_at.getTime() + this.clockOffsetMs));
+        outcome.checked_at.setTime(Math.floor(outcome.checked_at.getTime() + this.clockOffsetMs));
         entry.phase = 'writing';
         this.writer.add({ endpointId: id, slot, leaseUntil: new Date(this.ownedUntil), outcome });
       } catch (err) {
